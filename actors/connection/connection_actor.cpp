@@ -1,0 +1,193 @@
+// connection_actor: the server side of the call pipeline.
+#include "actors/connection/connection_actor.hpp"
+
+#include "actors/stream/stream_actor.hpp"
+#include "actors/stream/stream_protocol.hpp"
+#include "transport/grpc/headers.hpp"
+
+#include <nghttp2/nghttp2.h>
+#include <spdlog/spdlog.h>
+
+namespace meshlet::actors {
+
+namespace {
+const std::string empty_string;
+const std::string& value_or_empty(const h2::header_block& h, std::string_view name) {
+  auto* v = h.find(name);
+  return v ? *v : empty_string;
+}
+} // namespace
+
+connection_actor::connection_actor(io_worker& w, asio::ip::tcp::socket socket)
+  : hosted_actor(w.host()), worker_(w), session_(h2::role::server, h2::settings{}),
+    channel_(net::tcp_channel::make(std::move(socket), this)), goaway_timer_(w.context()) {
+  peer_ = channel_->peer();
+  set_behavior({
+    [this](resp_hdrs_atom, int32_t sid, const h2::header_block_ptr& h, bool end) {
+      session_.submit_response(sid, *h, end);
+      dirty();
+    },
+    [this](resp_data_atom, int32_t sid, std::string& chunk, bool end) {
+      session_.queue_data(sid, std::move(chunk), end);
+      dirty();
+    },
+    [this](resp_trl_atom, int32_t sid, h2::header_block_ptr& h) {
+      session_.submit_trailers(sid, std::move(h));
+      dirty();
+    },
+    [this](consume_atom, int32_t sid, uint64_t n) {
+      session_.consume(sid, n);
+      dirty();
+    },
+    [this](done_atom, int32_t sid) {
+      streams_.erase(sid);
+      maybe_finish_drain();
+    },
+  });
+}
+
+connection_actor::~connection_actor() {
+  worker_.cancel_flush(this);
+  streams_.clear();
+  if (channel_)
+    channel_->close();
+}
+
+void connection_actor::start() {
+  channel_->start_reading();
+  dirty(); // our SETTINGS
+}
+
+void connection_actor::on_bytes(const uint8_t* data, size_t n) {
+  bool ok = session_.recv(data, n);
+  handle_events();
+  if (!ok) {
+    spdlog::warn("closing connection from {}: {}", peer_, session_.last_error());
+    flush();
+    close();
+    return;
+  }
+  dirty();
+}
+
+void connection_actor::handle_events() {
+  auto& events = session_.events();
+  for (auto& e : events) {
+    switch (e.kind) {
+      case h2::ev::headers: {
+        auto i = streams_.find(e.stream_id);
+        if (i == streams_.end())
+          on_request(e.stream_id, std::move(e.block), e.end_stream);
+        else if (e.end_stream) // request trailers: gRPC has none; keep the end
+          tell(i->second->handle(), req_data_atom::value, std::string{}, true);
+        break;
+      }
+      case h2::ev::data: {
+        auto i = streams_.find(e.stream_id);
+        if (i != streams_.end())
+          tell(i->second->handle(), req_data_atom::value, std::string{e.data}, e.end_stream);
+        break;
+      }
+      case h2::ev::data_sent: {
+        auto i = streams_.find(e.stream_id);
+        if (i != streams_.end())
+          tell(i->second->handle(), resp_sent_atom::value, static_cast<uint64_t>(e.length));
+        break;
+      }
+      case h2::ev::stream_close: {
+        session_.forget(e.stream_id);
+        auto i = streams_.find(e.stream_id);
+        if (i != streams_.end())
+          tell(i->second->handle(), reset_atom::value, e.error_code);
+        break;
+      }
+      case h2::ev::goaway:
+      case h2::ev::settings:
+        break;
+    }
+  }
+  events.clear();
+}
+
+void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, bool end) {
+  auto check = grpc::check_grpc_request(value_or_empty(*h, ":method"),
+                                        value_or_empty(*h, "content-type"),
+                                        value_or_empty(*h, ":path"));
+  if (check == grpc::request_check::not_grpc) {
+    reject(sid, "415", "meshlet: this listener serves gRPC only (content-type application/grpc)\n");
+    return;
+  }
+  if (check != grpc::request_check::ok) {
+    reject(sid, "400", "meshlet: malformed request\n");
+    return;
+  }
+  streams_.emplace(sid, std::make_unique<stream_actor>(worker_, handle(), sid, std::move(h), end));
+}
+
+void connection_actor::reject(int32_t sid, const char* http_status, const char* message) {
+  h2::header_block h;
+  h.add(":status", http_status);
+  h.add("content-type", "text/plain");
+  session_.submit_response(sid, h, false);
+  session_.queue_data(sid, std::string{message}, true);
+  dirty();
+}
+
+void connection_actor::drain() {
+  if (draining_ || closed_)
+    return;
+  draining_ = true;
+  session_.submit_shutdown_notice();
+  dirty();
+  // The final GOAWAY names the last stream we took, one round trip later.
+  goaway_timer_.arm(std::chrono::milliseconds{100}, [this] {
+    session_.submit_goaway(NGHTTP2_NO_ERROR);
+    final_goaway_sent_ = true;
+    dirty();
+    maybe_finish_drain();
+  });
+}
+
+void connection_actor::maybe_finish_drain() {
+  if (draining_ && final_goaway_sent_ && streams_.empty()) {
+    flush();
+    if (!channel_->writing())
+      close();
+  }
+}
+
+void connection_actor::on_drained() {
+  if (draining_ && final_goaway_sent_ && streams_.empty())
+    close();
+}
+
+void connection_actor::on_closed(const asio::error_code& ec) {
+  if (ec && ec != asio::error::eof && ec != asio::error::connection_reset)
+    spdlog::debug("connection from {} closed: {}", peer_, ec.message());
+  close();
+}
+
+void connection_actor::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  goaway_timer_.cancel();
+  channel_->close();
+  // Streams still open see their client go away: their destructors reset upstream.
+  worker_.release(this);
+}
+
+void connection_actor::flush() {
+  if (closed_)
+    return;
+  if (!session_.send(out_)) {
+    spdlog::warn("closing connection from {}: {}", peer_, session_.last_error());
+    close();
+    return;
+  }
+  channel_->write(out_);
+  if (!session_.want_read() && !session_.want_write() && !channel_->writing())
+    close();
+}
+
+} // namespace meshlet::actors

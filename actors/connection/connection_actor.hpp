@@ -1,0 +1,59 @@
+// connection_actor: one downstream client connection (h2c, prior knowledge). It owns the
+// socket and the nghttp2 server session, turns each request's HEADERS into a stream actor,
+// relays request bodies to it and writes what its streams answer. It rejects non-gRPC
+// requests with 415, answers protocol violations with GOAWAY and closes, and drains with
+// GOAWAY on shutdown.
+#pragma once
+
+#include "actors/host/hosted_actor.hpp"
+#include "actors/io/io_worker.hpp"
+#include "transport/h2/session.hpp"
+#include "transport/io/timer.hpp"
+#include "transport/net/tcp_channel.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace meshlet::actors {
+
+class stream_actor;
+
+class connection_actor : public hosted_actor, public net::tcp_channel::owner, public flushable {
+public:
+  connection_actor(io_worker& w, asio::ip::tcp::socket socket);
+  ~connection_actor() override;
+
+  void start();
+  // Graceful shutdown: GOAWAY, let open streams finish, then close.
+  void drain();
+  size_t streams() const { return streams_.size(); }
+
+  // tcp_channel::owner
+  void on_bytes(const uint8_t* data, size_t n) override;
+  void on_closed(const asio::error_code& ec) override;
+  void on_drained() override;
+  // flushable
+  void flush() override;
+
+private:
+  void handle_events();
+  void on_request(int32_t sid, h2::header_block_ptr h, bool end);
+  void reject(int32_t sid, const char* http_status, const char* message);
+  void close();
+  void maybe_finish_drain();
+  void dirty() { worker_.request_flush(this); }
+
+  io_worker& worker_;
+  h2::session session_;
+  std::shared_ptr<net::tcp_channel> channel_;
+  std::string peer_;
+  std::unordered_map<int32_t, std::unique_ptr<stream_actor>> streams_;
+  std::string out_;
+  io::timer goaway_timer_;
+  bool draining_ = false;
+  bool final_goaway_sent_ = false;
+  bool closed_ = false;
+};
+
+} // namespace meshlet::actors

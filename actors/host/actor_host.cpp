@@ -1,0 +1,69 @@
+// actor_host: the per-thread mailbox queue and its drain loop.
+#include "actors/host/actor_host.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/spawn_options.hpp>
+
+#include <asio/post.hpp>
+
+namespace meshlet::actors {
+
+actor_host::actor_host(caf::actor_system& sys, asio::io_context& ctx)
+  : sys_(sys), ctx_(ctx), unit_(&sys) {
+  queue_.reserve(256);
+  running_.reserve(256);
+}
+
+actor_host::~actor_host() = default;
+
+caf::actor actor_host::spawn_companion() {
+  auto handle = sys_.spawn<caf::actor_companion, caf::hidden>();
+  auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
+  c->on_enqueue([this, c](caf::mailbox_element_ptr ptr) { push(c, std::move(ptr)); });
+  return handle;
+}
+
+void actor_host::retire(caf::actor_companion* c) {
+  c->on_enqueue(nullptr);
+  if (!c->getf(caf::abstract_actor::is_cleaned_up_flag)) {
+    c->quit();
+    c->cleanup(caf::exit_reason::normal, &unit_);
+  }
+}
+
+void actor_host::push(caf::actor_companion* c, caf::mailbox_element_ptr ptr) {
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    queue_.push_back(entry{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr)});
+    if (!scheduled_) {
+      scheduled_ = true;
+      post = true;
+    }
+  }
+  if (post)
+    asio::post(ctx_, [this] { drain(); });
+}
+
+void actor_host::drain() {
+  // Messages sent while draining join the same turn, up to a bound that keeps sockets fair.
+  for (int round = 0; round < 64; ++round) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (queue_.empty()) {
+        scheduled_ = false;
+        return;
+      }
+      running_.swap(queue_);
+    }
+    for (auto& e : running_) {
+      auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
+      if (!c->getf(caf::abstract_actor::is_cleaned_up_flag))
+        c->activate(&unit_, *e.element);
+    }
+    running_.clear();
+  }
+  asio::post(ctx_, [this] { drain(); }); // still scheduled_: more work next turn
+}
+
+} // namespace meshlet::actors

@@ -1,0 +1,262 @@
+// stream_actor: the per-call state machine of the pipeline.
+#include "actors/stream/stream_actor.hpp"
+
+#include "actors/stream/stream_protocol.hpp"
+#include "actors/upstream/upstream_actor.hpp"
+#include "actors/upstream/upstream_pool.hpp"
+#include "transport/grpc/headers.hpp"
+#include "transport/grpc/timeout.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+
+namespace meshlet::actors {
+
+namespace {
+
+h2::header_block_ptr status_block(grpc::status_code code, const std::string& message,
+                                  bool with_status_line) {
+  auto h = h2::make_headers();
+  if (with_status_line) {
+    h->add(":status", "200");
+    h->add("content-type", "application/grpc");
+  }
+  h->add("grpc-status", std::to_string(static_cast<int>(code)));
+  if (!message.empty())
+    h->add("grpc-message", grpc::percent_encode(message));
+  return h;
+}
+
+int http_status_of(const h2::header_block& h) {
+  auto* s = h.find(":status");
+  if (s == nullptr || s->empty() || s->size() > 3)
+    return 0;
+  int v = 0;
+  for (char c : *s) {
+    if (c < '0' || c > '9')
+      return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+} // namespace
+
+stream_actor::stream_actor(io_worker& w, caf::actor connection, int32_t sid,
+                           h2::header_block_ptr request, bool end)
+  : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
+    request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
+    request_ended_(end) {
+  set_behavior({
+    // -- from the downstream connection ----------------------------------------
+    [this](req_data_atom, std::string& chunk, bool end) { forward_request(std::move(chunk), end); },
+    [this](reset_atom, uint32_t) {
+      // The client cancelled (or its connection went away).
+      if (upstream_ && up_sid_ > 0)
+        tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+      upstream_ = nullptr;
+      finish();
+    },
+    [this](resp_sent_atom, uint64_t n) {
+      if (upstream_ && up_sid_ > 0)
+        tell(upstream_, consume_atom::value, up_sid_, n);
+    },
+    // -- from the upstream connection ------------------------------------------
+    [this](opened_atom, int32_t up_sid) { on_opened(up_sid); },
+    [this](open_fail_atom, const std::string& why, bool retryable) {
+      on_open_failed(why, retryable);
+    },
+    [this](resp_hdrs_atom, h2::header_block_ptr& h, bool end) {
+      on_response_headers(std::move(h), end);
+    },
+    [this](resp_data_atom, std::string& chunk, bool end) {
+      if (finished_)
+        return;
+      tell(connection_, resp_data_atom::value, sid_, std::move(chunk), end);
+      if (end) {
+        upstream_ = nullptr;
+        finish();
+      }
+    },
+    [this](resp_trl_atom, h2::header_block_ptr& h) {
+      if (finished_)
+        return;
+      tell(connection_, resp_trl_atom::value, sid_, std::move(h));
+      upstream_ = nullptr;
+      finish();
+    },
+    [this](up_lost_atom, uint32_t code, const std::string& why) { on_upstream_lost(code, why); },
+    [this](req_sent_atom, uint64_t n) { tell(connection_, consume_atom::value, sid_, n); },
+  });
+
+  // grpc-timeout: enforced here, forwarded minus the time already spent.
+  if (auto* t = request_->find("grpc-timeout")) {
+    if (auto d = grpc::parse_timeout(*t)) {
+      deadline_ = started_ + std::chrono::duration_cast<duration>(*d);
+      deadline_timer_.arm(*d, [this] {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started_);
+        fail(grpc::status_code::deadline_exceeded,
+             "deadline exceeded after " + std::to_string(ms.count()) + "ms (grpc-timeout "
+               + *request_->find("grpc-timeout") + ") at meshlet");
+      });
+    }
+  }
+  // Hop-by-hop headers stop here.
+  auto& f = request_->fields;
+  f.erase(std::remove_if(f.begin(), f.end(),
+                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
+          f.end());
+  try_open();
+}
+
+stream_actor::~stream_actor() {
+  if (!finished_ && upstream_ && up_sid_ > 0)
+    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+}
+
+void stream_actor::try_open() {
+  auto& table = worker_.table();
+  if (!table || table->endpoints.empty()) {
+    fail(grpc::status_code::unavailable, "no endpoints configured");
+    return;
+  }
+  upstream_actor* conn = nullptr;
+  const lb::endpoint* picked = nullptr;
+  auto choice = worker_.picker().pick(*table, [&](size_t i) {
+    auto& ep = table->endpoints[i];
+    if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
+      return false;
+    return worker_.pool_for(ep).available();
+  });
+  if (choice) {
+    picked = &table->endpoints[*choice];
+    conn = worker_.pool_for(*picked).acquire();
+  }
+  if (conn == nullptr) {
+    std::string why = "no reachable endpoint among " + std::to_string(table->endpoints.size());
+    if (!last_error_.empty())
+      why += " (last error: " + last_error_ + ")";
+    else
+      for (auto& ep : table->endpoints)
+        if (auto& e = worker_.pool_for(ep).last_error(); !e.empty()) {
+          why += " (last error: " + e + ")";
+          break;
+        }
+    fail(grpc::status_code::unavailable, why);
+    return;
+  }
+  endpoint_ = picked->address;
+  tried_.push_back(endpoint_);
+  if (deadline_) {
+    auto left = *deadline_ - now();
+    for (auto& x : request_->fields)
+      if (x.name == "grpc-timeout")
+        x.value = grpc::format_timeout(std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+  }
+  upstream_ = conn->handle();
+  waiting_open_ = true;
+  // The headers end the request only when the client sent nothing else.
+  ended_with_headers_ = request_ended_ && held_.empty();
+  tell(upstream_, open_atom::value, handle(), request_, ended_with_headers_);
+}
+
+void stream_actor::on_opened(int32_t up_sid) {
+  if (finished_) {
+    tell(caf::actor_cast<caf::actor>(self()->current_sender()), reset_atom::value, up_sid,
+         uint32_t{NGHTTP2_CANCEL});
+    return;
+  }
+  waiting_open_ = false;
+  up_sid_ = up_sid;
+  if (ended_with_headers_)
+    return;
+  auto held = std::move(held_);
+  held_.clear();
+  for (size_t i = 0; i < held.size(); ++i) {
+    bool last = i + 1 == held.size();
+    tell(upstream_, req_data_atom::value, up_sid_, std::move(held[i]), last && request_ended_);
+  }
+  if (held.empty() && request_ended_)
+    tell(upstream_, req_data_atom::value, up_sid_, std::string{}, true);
+}
+
+void stream_actor::on_open_failed(const std::string& why, bool retryable) {
+  if (finished_)
+    return;
+  waiting_open_ = false;
+  upstream_ = nullptr;
+  last_error_ = why;
+  if (retryable) {
+    try_open(); // nothing reached the endpoint: another one may take the call
+    return;
+  }
+  fail(grpc::status_code::unavailable, why);
+}
+
+void stream_actor::forward_request(std::string&& chunk, bool end) {
+  if (finished_)
+    return;
+  if (end)
+    request_ended_ = true;
+  if (up_sid_ == 0) {
+    if (!chunk.empty())
+      held_.push_back(std::move(chunk));
+    return;
+  }
+  tell(upstream_, req_data_atom::value, up_sid_, std::move(chunk), end);
+}
+
+void stream_actor::on_response_headers(h2::header_block_ptr h, bool end) {
+  if (finished_)
+    return;
+  int http = http_status_of(*h);
+  if (http != 200 && h->find("grpc-status") == nullptr) {
+    // An HTTP error without gRPC status: map it (gRPC HTTP/2 spec) and stop the call.
+    auto code = grpc::status_from_http(http);
+    fail(code, "upstream " + endpoint_ + " answered HTTP " + std::to_string(http)
+                 + " without grpc-status");
+    return;
+  }
+  auto& f = h->fields;
+  f.erase(std::remove_if(f.begin(), f.end(),
+                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
+          f.end());
+  response_started_ = true;
+  tell(connection_, resp_hdrs_atom::value, sid_, std::move(h), end);
+  if (end) {
+    upstream_ = nullptr;
+    finish();
+  }
+}
+
+void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
+  if (finished_)
+    return;
+  upstream_ = nullptr;
+  auto code = h2_code == 0 ? grpc::status_code::unavailable : grpc::status_from_h2_error(h2_code);
+  fail(code, why);
+}
+
+void stream_actor::fail(grpc::status_code code, const std::string& message) {
+  if (finished_)
+    return;
+  if (upstream_ && up_sid_ > 0)
+    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+  upstream_ = nullptr;
+  if (!response_started_)
+    tell(connection_, resp_hdrs_atom::value, sid_, status_block(code, message, true), true);
+  else
+    tell(connection_, resp_trl_atom::value, sid_, status_block(code, message, false));
+  finish();
+}
+
+void stream_actor::finish() {
+  if (finished_)
+    return;
+  finished_ = true;
+  deadline_timer_.cancel();
+  tell(connection_, done_atom::value, sid_);
+}
+
+} // namespace meshlet::actors

@@ -1,0 +1,64 @@
+// stream_actor: one gRPC call, between its downstream connection and an upstream
+// connection. It picks an endpoint from its thread's snapshot, opens the call upstream
+// (re-picking another endpoint when a connect fails before anything was sent), relays
+// bodies both ways under flow control, enforces grpc-timeout, maps upstream failures to
+// gRPC statuses, and tells its connection when it is done.
+#pragma once
+
+#include "actors/host/hosted_actor.hpp"
+#include "actors/io/io_worker.hpp"
+#include "transport/clock.hpp"
+#include "transport/grpc/status.hpp"
+#include "transport/h2/headers.hpp"
+#include "transport/io/timer.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meshlet::actors {
+
+class stream_actor : public hosted_actor {
+public:
+  // `request` holds the request's headers; `end` when they ended the request.
+  stream_actor(io_worker& w, caf::actor connection, int32_t sid, h2::header_block_ptr request,
+               bool end);
+  ~stream_actor() override;
+
+private:
+  void try_open();
+  void on_opened(int32_t up_sid);
+  void on_open_failed(const std::string& why, bool retryable);
+  void on_response_headers(h2::header_block_ptr h, bool end);
+  void on_upstream_lost(uint32_t h2_code, const std::string& why);
+  // Ends the call with a status meshlet generates (Trailers-Only when no response
+  // headers went out yet, trailers otherwise) and resets the upstream stream.
+  void fail(grpc::status_code code, const std::string& message);
+  void finish();
+  void forward_request(std::string&& chunk, bool end);
+
+  io_worker& worker_;
+  caf::actor connection_;
+  int32_t sid_;
+  h2::header_block_ptr request_;
+  time_point started_;
+  std::optional<time_point> deadline_;
+  io::timer deadline_timer_;
+
+  // upstream side
+  caf::actor upstream_;
+  int32_t up_sid_ = 0;
+  std::string endpoint_;
+  std::vector<std::string> tried_;
+  std::string last_error_;
+  std::vector<std::string> held_; // request body received before the upstream stream opened
+  bool request_ended_ = false;    // the client finished its request
+  bool waiting_open_ = false;
+  bool ended_with_headers_ = false; // the open carried END_STREAM
+
+  // downstream side
+  bool response_started_ = false;
+  bool finished_ = false;
+};
+
+} // namespace meshlet::actors

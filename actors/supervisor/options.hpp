@@ -1,0 +1,31 @@
+// options: meshlet's command line (CLI11), validated into typed values. Bad input yields one
+// line naming the flag and why; the caller exits 2 with nothing started.
+#pragma once
+
+#include "transport/net/address.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meshlet::actors {
+
+struct options {
+  net::address listen;
+  std::vector<net::address> upstreams;
+  std::string lb = "round_robin";
+  unsigned threads = 1;
+  std::chrono::milliseconds drain_grace{10000};
+  std::string log_level = "info";
+};
+
+struct parse_result {
+  std::optional<options> value;
+  int exit_code = 0;   // when !value: 0 for --help/--version, 2 for bad input
+  std::string message; // what to print (usage, version or the error line)
+};
+
+parse_result parse_options(int argc, char** argv);
+
+} // namespace meshlet::actors

@@ -1,0 +1,324 @@
+// transport/h2 session: the nghttp2 callbacks (recording events) and the body queues
+// nghttp2 pulls DATA from.
+#include "transport/h2/session.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace meshlet::h2 {
+
+namespace {
+
+session& self(void* user) {
+  return *static_cast<session*>(user);
+}
+
+int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  auto& s = self(user);
+  s.pending_headers_ = make_headers();
+  s.pending_headers_->fields.reserve(12);
+  s.pending_headers_stream_ = frame->hd.stream_id;
+  return 0;
+}
+
+int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+              const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+  auto& s = self(user);
+  if (!s.pending_headers_ || s.pending_headers_stream_ != frame->hd.stream_id)
+    return 0;
+  s.pending_headers_->fields.push_back(
+    header_field{std::string{reinterpret_cast<const char*>(name), namelen},
+                 std::string{reinterpret_cast<const char*>(value), valuelen}});
+  return 0;
+}
+
+int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  auto& s = self(user);
+  bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+      if (s.pending_headers_ && s.pending_headers_stream_ == frame->hd.stream_id) {
+        event e{ev::headers};
+        e.stream_id = frame->hd.stream_id;
+        e.end_stream = end;
+        e.block = std::move(s.pending_headers_);
+        s.events_.push_back(std::move(e));
+      }
+      s.pending_headers_.reset();
+      break;
+    case NGHTTP2_DATA:
+      if (end) {
+        event e{ev::data};
+        e.stream_id = frame->hd.stream_id;
+        e.end_stream = true;
+        s.events_.push_back(std::move(e));
+      }
+      break;
+    case NGHTTP2_SETTINGS:
+      if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0)
+        s.events_.push_back(event{ev::settings});
+      break;
+    case NGHTTP2_GOAWAY: {
+      event e{ev::goaway};
+      e.stream_id = frame->goaway.last_stream_id;
+      e.error_code = frame->goaway.error_code;
+      s.events_.push_back(std::move(e));
+      break;
+    }
+    default:
+      break;
+  }
+  return 0;
+}
+
+int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
+                  void* user) {
+  event e{ev::data};
+  e.stream_id = stream_id;
+  e.data = std::string_view{reinterpret_cast<const char*>(data), len};
+  self(user).events_.push_back(std::move(e));
+  return 0;
+}
+
+int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  if (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0) {
+    event e{ev::data_sent};
+    e.stream_id = frame->hd.stream_id;
+    e.length = frame->hd.length;
+    self(user).events_.push_back(std::move(e));
+  }
+  return 0;
+}
+
+int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) {
+  event e{ev::stream_close};
+  e.stream_id = stream_id;
+  e.error_code = error_code;
+  self(user).events_.push_back(std::move(e));
+  return 0;
+}
+
+ssize_t read_body(nghttp2_session* ng, int32_t stream_id, uint8_t* buf, size_t length,
+                  uint32_t* flags, nghttp2_data_source*, void* user) {
+  auto& s = self(user);
+  auto* o = s.find_out(stream_id);
+  if (o == nullptr)
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // resets just this stream
+  size_t copied = 0;
+  while (copied < length && !o->chunks.empty()) {
+    auto& front = o->chunks.front();
+    size_t n = std::min(length - copied, front.size() - o->offset);
+    std::memcpy(buf + copied, front.data() + o->offset, n);
+    copied += n;
+    o->offset += n;
+    if (o->offset == front.size()) {
+      o->chunks.pop_front();
+      o->offset = 0;
+    }
+  }
+  o->bytes -= copied;
+  if (o->bytes == 0 && o->eof) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (o->trailers) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      std::vector<nghttp2_nv> nva;
+      nva.reserve(o->trailers->fields.size());
+      for (auto& f : o->trailers->fields)
+        nva.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(f.name.data()),
+                                 reinterpret_cast<uint8_t*>(f.value.data()), f.name.size(),
+                                 f.value.size(), NGHTTP2_NV_FLAG_NONE});
+      if (nghttp2_submit_trailer(ng, stream_id, nva.data(), nva.size()) != 0)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+      o->trailers.reset();
+    }
+    return static_cast<ssize_t>(copied);
+  }
+  if (copied == 0) {
+    o->deferred = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(copied);
+}
+
+std::vector<nghttp2_nv> to_nv(const header_block& h) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(h.fields.size());
+  for (auto& f : h.fields)
+    nva.push_back(nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.name.data())),
+                             const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.value.data())),
+                             f.name.size(), f.value.size(), NGHTTP2_NV_FLAG_NONE});
+  return nva;
+}
+
+} // namespace
+
+session::session(role r, const settings& st) : role_(r) {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  nghttp2_option_set_peer_max_concurrent_streams(opt, 100);
+  if (r == role::server)
+    nghttp2_session_server_new2(&session_, cbs, this, opt);
+  else
+    nghttp2_session_client_new2(&session_, cbs, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+  nghttp2_settings_entry iv[] = {
+    {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, st.max_concurrent_streams},
+    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, st.initial_window_size},
+    {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, st.max_frame_size},
+    {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, st.max_header_list_size},
+    {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+  };
+  // A server must not send ENABLE_PUSH; a client has no use for MAX_CONCURRENT_STREAMS
+  // beyond refusing pushes, which ENABLE_PUSH=0 already does.
+  size_t n = r == role::server ? 4 : 5;
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, iv, n);
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                        static_cast<int32_t>(st.connection_window_size));
+}
+
+session::~session() {
+  nghttp2_session_del(session_);
+}
+
+bool session::recv(const uint8_t* bytes, size_t n) {
+  auto rv = nghttp2_session_mem_recv(session_, bytes, n);
+  if (rv < 0) {
+    last_error_ = nghttp2_strerror(static_cast<int>(rv));
+    return false;
+  }
+  // The connection-level window is acked at once: per-stream windows bound memory.
+  size_t data_bytes = 0;
+  for (auto& e : events_)
+    if (e.kind == ev::data)
+      data_bytes += e.data.size();
+  if (data_bytes > 0)
+    nghttp2_session_consume_connection(session_, data_bytes);
+  return true;
+}
+
+bool session::send(std::string& out) {
+  for (;;) {
+    const uint8_t* p = nullptr;
+    auto n = nghttp2_session_mem_send(session_, &p);
+    if (n < 0) {
+      last_error_ = nghttp2_strerror(static_cast<int>(n));
+      return false;
+    }
+    if (n == 0)
+      return true;
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+  }
+}
+
+bool session::want_read() const {
+  return nghttp2_session_want_read(session_) != 0;
+}
+
+bool session::want_write() const {
+  return nghttp2_session_want_write(session_) != 0;
+}
+
+session::outbound* session::find_out(int32_t stream_id) {
+  auto i = out_.find(stream_id);
+  return i == out_.end() ? nullptr : i->second.get();
+}
+
+session::outbound& session::out_for(int32_t stream_id) {
+  auto& p = out_[stream_id];
+  if (!p)
+    p = std::make_unique<outbound>();
+  return *p;
+}
+
+int32_t session::submit_request(const header_block& h, bool end_stream) {
+  auto nva = to_nv(h);
+  nghttp2_data_provider prd{};
+  prd.read_callback = read_body;
+  auto id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                   end_stream ? nullptr : &prd, nullptr);
+  if (id > 0 && !end_stream)
+    out_for(id).provider_attached = true;
+  return id;
+}
+
+bool session::submit_response(int32_t stream_id, const header_block& h, bool end_stream) {
+  auto nva = to_nv(h);
+  nghttp2_data_provider prd{};
+  prd.read_callback = read_body;
+  if (!end_stream) {
+    auto& o = out_for(stream_id);
+    o.provider_attached = true;
+  }
+  return nghttp2_submit_response(session_, stream_id, nva.data(), nva.size(),
+                                 end_stream ? nullptr : &prd) == 0;
+}
+
+void session::resume(int32_t stream_id, outbound& o) {
+  if (o.deferred) {
+    o.deferred = false;
+    nghttp2_session_resume_data(session_, stream_id);
+  }
+}
+
+void session::queue_data(int32_t stream_id, std::string&& bytes, bool end_stream) {
+  auto& o = out_for(stream_id);
+  if (!bytes.empty()) {
+    o.bytes += bytes.size();
+    o.chunks.push_back(std::move(bytes));
+  }
+  if (end_stream)
+    o.eof = true;
+  resume(stream_id, o);
+}
+
+void session::submit_trailers(int32_t stream_id, header_block_ptr h) {
+  auto& o = out_for(stream_id);
+  o.trailers = std::move(h);
+  o.eof = true;
+  resume(stream_id, o);
+}
+
+void session::submit_rst(int32_t stream_id, uint32_t error_code) {
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream_id, error_code);
+}
+
+void session::submit_shutdown_notice() {
+  nghttp2_submit_shutdown_notice(session_);
+}
+
+void session::submit_goaway(uint32_t error_code) {
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), error_code, nullptr, 0);
+}
+
+void session::consume(int32_t stream_id, size_t n) {
+  if (n > 0)
+    nghttp2_session_consume_stream(session_, stream_id, n);
+}
+
+void session::forget(int32_t stream_id) {
+  out_.erase(stream_id);
+}
+
+size_t session::queued_bytes(int32_t stream_id) const {
+  auto i = out_.find(stream_id);
+  return i == out_.end() ? 0 : i->second->bytes;
+}
+
+uint32_t session::remote_max_concurrent_streams() const {
+  return nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
+} // namespace meshlet::h2

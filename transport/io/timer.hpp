@@ -1,0 +1,47 @@
+// A one-shot timer on an I/O thread's io_context: arm(after, fn) replaces any pending
+// expiry; cancel() or destruction guarantees fn will not run.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace meshlet::io {
+
+class timer {
+public:
+  explicit timer(asio::io_context& ctx) : timer_(ctx) {}
+  ~timer() { cancel(); }
+  timer(const timer&) = delete;
+  timer& operator=(const timer&) = delete;
+
+  template <class Duration, class F>
+  void arm(Duration after, F fn) {
+    cancel();
+    auto token = std::make_shared<bool>(true);
+    token_ = token;
+    timer_.expires_after(after);
+    timer_.async_wait([token, fn = std::move(fn)](const asio::error_code& ec) mutable {
+      if (!ec && *token)
+        fn();
+    });
+  }
+
+  void cancel() {
+    if (token_) {
+      *token_ = false;
+      token_.reset();
+      timer_.cancel();
+    }
+  }
+
+  bool armed() const { return token_ != nullptr; }
+
+private:
+  asio::steady_timer timer_;
+  std::shared_ptr<bool> token_;
+};
+
+} // namespace meshlet::io
