@@ -186,6 +186,9 @@ void connection_actor::flush() {
     return;
   }
   channel_->write(out_);
+  // Sending fires callbacks too (data_sent, stream_close): hand them on now, not at the
+  // next read, or flow-control acks wait for the peer to speak.
+  handle_events();
   if (!session_.want_read() && !session_.want_write() && !channel_->writing())
     close();
 }

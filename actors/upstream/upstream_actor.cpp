@@ -216,6 +216,7 @@ void upstream_actor::flush() {
     return;
   }
   channel_->write(out_);
+  handle_events(); // data_sent / stream_close recorded while sending
 }
 
 } // namespace meshlet::actors
