@@ -1,6 +1,8 @@
 // actor_host: the per-thread mailbox queue and its drain loop.
 #include "actors/host/actor_host.hpp"
 
+#include "actors/host/hosted_companion.hpp"
+
 #include <caf/actor_cast.hpp>
 #include <caf/spawn_options.hpp>
 
@@ -17,7 +19,7 @@ actor_host::actor_host(caf::actor_system& sys, asio::io_context& ctx)
 actor_host::~actor_host() = default;
 
 caf::actor actor_host::spawn_companion() {
-  auto handle = sys_.spawn<caf::actor_companion, caf::hidden>();
+  auto handle = sys_.spawn<hosted_companion, caf::hidden>();
   auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
   c->on_enqueue([this, c](caf::mailbox_element_ptr ptr) { push(c, std::move(ptr)); });
   return handle;
@@ -27,7 +29,7 @@ void actor_host::retire(caf::actor_companion* c) {
   c->on_enqueue(nullptr);
   if (!c->getf(caf::abstract_actor::is_cleaned_up_flag)) {
     c->quit();
-    c->cleanup(caf::exit_reason::normal, &unit_);
+    c->cleanup(caf::exit_reason::normal, &unit_); // hosted_companion: no clock round trip
   }
 }
 
@@ -58,7 +60,7 @@ void actor_host::drain() {
     }
     for (auto& e : running_) {
       auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
-      if (!c->getf(caf::abstract_actor::is_cleaned_up_flag))
+      if (!c->getf(caf::abstract_actor::is_terminated_flag))
         c->activate(&unit_, *e.element);
     }
     running_.clear();
