@@ -67,6 +67,16 @@ stream_actor::stream_actor(io_worker& w, caf::actor connection, int32_t sid,
     [this](open_fail_atom, const std::string& why, bool retryable) {
       on_open_failed(why, retryable);
     },
+    [this](open_busy_atom) {
+      // The connection hit the endpoint's MAX_CONCURRENT_STREAMS: same endpoint, another
+      // connection (the pool opens one), or another endpoint when the pool is at its cap.
+      if (finished_)
+        return;
+      waiting_open_ = false;
+      upstream_ = nullptr;
+      if (!open_on_picked())
+        try_open();
+    },
     [this](resp_hdrs_atom, h2::header_block_ptr& h, bool end) {
       on_response_headers(std::move(h), end);
     },
@@ -116,38 +126,43 @@ stream_actor::~stream_actor() {
 }
 
 void stream_actor::try_open() {
-  auto& table = worker_.table();
-  if (!table || table->endpoints.empty()) {
+  table_ = worker_.table();
+  if (!table_ || table_->endpoints.empty()) {
     fail(grpc::status_code::unavailable, "no endpoints configured");
     return;
   }
-  upstream_actor* conn = nullptr;
-  const lb::endpoint* picked = nullptr;
-  auto choice = worker_.picker().pick(*table, [&](size_t i) {
-    auto& ep = table->endpoints[i];
-    if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
-      return false;
-    return worker_.pool_for(ep).available();
-  });
-  if (choice) {
-    picked = &table->endpoints[*choice];
-    conn = worker_.pool_for(*picked).acquire();
+  for (;;) {
+    auto choice = worker_.picker().pick(*table_, [&](size_t i) {
+      auto& ep = table_->endpoints[i];
+      if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
+        return false;
+      return worker_.pool_for(ep).available();
+    });
+    if (!choice)
+      break;
+    picked_ = *choice;
+    tried_.push_back(table_->endpoints[picked_].address);
+    if (open_on_picked())
+      return;
   }
-  if (conn == nullptr) {
-    std::string why = "no reachable endpoint among " + std::to_string(table->endpoints.size());
-    if (!last_error_.empty())
-      why += " (last error: " + last_error_ + ")";
-    else
-      for (auto& ep : table->endpoints)
-        if (auto& e = worker_.pool_for(ep).last_error(); !e.empty()) {
-          why += " (last error: " + e + ")";
-          break;
-        }
-    fail(grpc::status_code::unavailable, why);
-    return;
-  }
-  endpoint_ = picked->address;
-  tried_.push_back(endpoint_);
+  std::string why = "no reachable endpoint among " + std::to_string(table_->endpoints.size());
+  if (!last_error_.empty())
+    why += " (last error: " + last_error_ + ")";
+  else
+    for (auto& ep : table_->endpoints)
+      if (auto& e = worker_.pool_for(ep).last_error(); !e.empty()) {
+        why += " (last error: " + e + ")";
+        break;
+      }
+  fail(grpc::status_code::unavailable, why);
+}
+
+bool stream_actor::open_on_picked() {
+  auto& ep = table_->endpoints[picked_];
+  auto* conn = worker_.pool_for(ep).acquire();
+  if (conn == nullptr)
+    return false;
+  endpoint_ = ep.address;
   if (deadline_) {
     auto left = *deadline_ - now();
     for (auto& x : request_->fields)
@@ -159,6 +174,7 @@ void stream_actor::try_open() {
   // The headers end the request only when the client sent nothing else.
   ended_with_headers_ = request_ended_ && held_.empty();
   tell(upstream_, open_atom::value, handle(), request_, ended_with_headers_);
+  return true;
 }
 
 void stream_actor::on_opened(int32_t up_sid) {

@@ -27,6 +27,9 @@ public:
 
 private:
   void try_open();
+  // Asks the picked endpoint's pool for a connection with room and opens the call on it;
+  // false when the pool has none (the endpoint is in backoff or at its connection cap).
+  bool open_on_picked();
   void on_opened(int32_t up_sid);
   void on_open_failed(const std::string& why, bool retryable);
   void on_response_headers(h2::header_block_ptr h, bool end);
@@ -49,6 +52,8 @@ private:
   caf::actor upstream_;
   int32_t up_sid_ = 0;
   std::string endpoint_;
+  lb::endpoint_table_ptr table_; // the snapshot the endpoint was picked from
+  size_t picked_ = 0;
   std::vector<std::string> tried_;
   std::string last_error_;
   std::vector<std::string> held_; // request body received before the upstream stream opened

@@ -7,7 +7,8 @@
 //                 (done, sid)-->                                            connection
 //   stream      --(open, stream, hdrs, end) / (req_data, up_sid, chunk, end) /
 //                 (reset, up_sid, code) / (consume, up_sid, n)-->           upstream
-//   upstream    --(opened, up_sid) / (open_fail, why, retryable) / (resp_hdrs, hdrs, end) /
+//   upstream    --(opened, up_sid) / (open_fail, why, retryable) / (open_busy) /
+//                 (resp_hdrs, hdrs, end) /
 //                 (resp_data, chunk, end) / (resp_trl, hdrs) / (up_lost, h2_code, why) /
 //                 (req_sent, n)-->                                          stream
 #pragma once
@@ -31,6 +32,7 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using opened_atom = caf::atom_constant<caf::atom("opened")>;
 using open_fail_atom = caf::atom_constant<caf::atom("open_fail")>;
+using open_busy_atom = caf::atom_constant<caf::atom("open_busy")>;
 using up_lost_atom = caf::atom_constant<caf::atom("up_lost")>;
 
 } // namespace meshlet::actors

@@ -63,17 +63,21 @@ void upstream_actor::connect() {
 bool upstream_actor::has_room() const {
   if (state_ == state::closed || goaway_)
     return false;
-  auto limit = state_ == state::ready ? session_.remote_max_concurrent_streams() : 100u;
+  auto limit = settings_seen_ ? session_.remote_max_concurrent_streams() : 100u;
   return load() < limit;
 }
 
 void upstream_actor::open(const caf::actor& stream, const h2::header_block_ptr& h, bool end) {
-  if (state_ == state::connecting) {
+  if (state_ == state::connecting || (state_ == state::ready && !settings_seen_)) {
     pending_.push_back(pending_open{stream, h, end});
     return;
   }
   if (state_ == state::closed || goaway_) {
     tell(stream, open_fail_atom::value, "upstream " + address_ + " is closing", true);
+    return;
+  }
+  if (streams_.size() >= session_.remote_max_concurrent_streams()) {
+    tell(stream, open_busy_atom::value);
     return;
   }
   auto sid = session_.submit_request(*h, end);
@@ -100,11 +104,7 @@ void upstream_actor::on_connected(const asio::error_code& ec) {
   state_ = state::ready;
   pool_.on_connected();
   channel_->start_reading();
-  auto pending = std::move(pending_);
-  pending_.clear();
-  for (auto& p : pending)
-    open(p.stream, p.headers, p.end);
-  dirty();
+  dirty(); // our preface and SETTINGS; calls go out once the endpoint's SETTINGS are in
 }
 
 void upstream_actor::on_bytes(const uint8_t* data, size_t n) {
@@ -167,6 +167,13 @@ void upstream_actor::handle_events() {
         goaway_ = true;
         break;
       case h2::ev::settings:
+        if (!settings_seen_) {
+          settings_seen_ = true;
+          auto pending = std::move(pending_);
+          pending_.clear();
+          for (auto& p : pending)
+            open(p.stream, p.headers, p.end);
+        }
         break;
     }
   }

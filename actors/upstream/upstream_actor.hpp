@@ -67,6 +67,7 @@ private:
   std::vector<pending_open> pending_;
   size_t reserved_ = 0;
   bool goaway_ = false;
+  bool settings_seen_ = false; // calls wait for the endpoint's SETTINGS (its stream limit)
   std::string out_;
 };
 

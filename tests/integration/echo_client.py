@@ -363,15 +363,19 @@ SETTINGS_INITIAL_WINDOW_SIZE = h2.settings.SettingCodes.INITIAL_WINDOW_SIZE
 class StallServer:
     """An h2c upstream that takes every call and never answers it: shows what meshlet does
     on its own (deadlines, cancellation). Records each request's headers and each
-    RST_STREAM it receives: .requests [(monotonic time, headers)], .resets [(time, code)]."""
+    RST_STREAM it receives: .requests [(monotonic time, headers)], .resets [(time, code)].
+    With max_concurrent_streams it advertises that SETTINGS value; .conn_of_request[i] is
+    the index of the connection request i arrived on, .connections how many were accepted."""
 
-    def __init__(self):
+    def __init__(self, max_concurrent_streams=None):
         import threading
         self.lsock = socket.socket()
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(16)
         self.port = self.lsock.getsockname()[1]
         self.requests, self.resets, self._stop = [], [], False
+        self.max_concurrent_streams = max_concurrent_streams
+        self.conn_of_request, self.connections, self._conn_index = [], 0, {}
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -384,9 +388,15 @@ class StallServer:
                     cs, _ = self.lsock.accept()
                     c = h2.connection.H2Connection(h2.config.H2Configuration(
                         client_side=False, header_encoding=None))
+                    if self.max_concurrent_streams is not None:  # in the first SETTINGS
+                        c.local_settings = h2.settings.Settings(client=False, initial_values={
+                            h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS:
+                                self.max_concurrent_streams})
                     c.initiate_connection()
                     cs.sendall(c.data_to_send())
                     conns[cs] = c
+                    self._conn_index[cs] = self.connections
+                    self.connections += 1
                     continue
                 try:
                     data = s.recv(1 << 16)
@@ -400,6 +410,7 @@ class StallServer:
                 for ev in events:
                     if isinstance(ev, h2.events.RequestReceived):
                         self.requests.append((time.monotonic(), dict(ev.headers)))
+                        self.conn_of_request.append(self._conn_index[s])
                     elif isinstance(ev, h2.events.StreamReset):
                         self.resets.append((time.monotonic(), ev.error_code))
                     elif isinstance(ev, h2.events.DataReceived):
