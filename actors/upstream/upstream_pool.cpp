@@ -15,7 +15,8 @@ constexpr size_t max_connections = 64;
 }
 
 upstream_pool::upstream_pool(io_worker& w, lb::endpoint ep)
-  : worker_(w), ep_(std::move(ep)), rng_(static_cast<unsigned>(w.index() * 7919 + 17)) {}
+  : worker_(w), ep_(std::move(ep)),
+    backoff_(w.config().backoff_base, w.config().backoff_max), rng_(static_cast<unsigned>(w.index() * 7919 + 17)) {}
 
 upstream_pool::~upstream_pool() = default;
 
@@ -47,14 +48,9 @@ void upstream_pool::on_connected() {
 void upstream_pool::on_connect_failed(upstream_actor* c, const std::string& why) {
   last_error_ = why;
   ++failures_;
-  auto base = worker_.config().backoff_base;
-  auto cap = worker_.config().backoff_max;
-  auto backoff = base * (1LL << std::min(failures_ - 1, 16u));
-  if (backoff > cap)
-    backoff = cap;
-  // Jitter: 80%..120% so threads and sidecars do not reconnect in lockstep.
-  std::uniform_real_distribution<double> jitter{0.8, 1.2};
-  auto ms = std::chrono::milliseconds{static_cast<long long>(backoff.count() * jitter(rng_))};
+  // Jittered so threads and sidecars do not reconnect in lockstep.
+  std::uniform_real_distribution<double> uniform{0.0, 1.0};
+  auto ms = backoff_.delay(failures_, uniform(rng_));
   retry_at_ = now() + ms;
   remove_later(c);
 }

@@ -6,6 +6,7 @@
 
 #include "mesh/lb/endpoint_table.hpp"
 #include "transport/clock.hpp"
+#include "transport/net/backoff.hpp"
 
 #include <memory>
 #include <random>
@@ -43,6 +44,7 @@ private:
   unsigned failures_ = 0;
   time_point retry_at_{};
   std::string last_error_;
+  net::backoff backoff_;
   std::minstd_rand rng_;
 };
 

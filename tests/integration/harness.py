@@ -8,6 +8,7 @@ Paths come from the environment (set by ctest, see tests/integration/CMakeLists.
 """
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -60,9 +61,12 @@ class Procs:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         for p in reversed(self.procs):
             self.stop(p, timeout=5)
+        # Logs stay for a failed block (an exception) or when MESHLET_KEEP_LOGS is set.
+        if exc_type is None and not os.environ.get("MESHLET_KEEP_LOGS"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
     def log_path(self, name):

@@ -83,6 +83,14 @@ int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* d
 }
 
 int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+    // nghttp2 handled a connection error itself: keep why, for the owner's log line.
+    std::string why = std::string{"sent GOAWAY "} + nghttp2_http2_strerror(frame->goaway.error_code);
+    if (frame->goaway.opaque_data_len > 0)
+      why.append(": ").append(reinterpret_cast<const char*>(frame->goaway.opaque_data),
+                              frame->goaway.opaque_data_len);
+    self(user).note_error(std::move(why));
+  }
   if (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0) {
     event e{ev::data_sent};
     e.stream_id = frame->hd.stream_id;

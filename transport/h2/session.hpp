@@ -56,12 +56,15 @@ public:
   session& operator=(const session&) = delete;
 
   // -- input ------------------------------------------------------------------
-  // Feeds bytes; returns false on a connection error (the peer violated HTTP/2 or
-  // never sent a valid preface): send() what is pending (GOAWAY) and close.
+  // Feeds bytes; returns false on a fatal error (no valid client preface, flooding):
+  // send() what is pending and close. Other connection errors (the peer broke HTTP/2)
+  // nghttp2 answers itself with a GOAWAY on the next send(), after which want_read() and
+  // want_write() are both false and last_error() says why: close then.
   bool recv(const uint8_t* bytes, size_t n);
   // Events recorded since the last clear, in order.
   std::vector<event>& events() { return events_; }
   const std::string& last_error() const { return last_error_; }
+  void note_error(std::string why) { last_error_ = std::move(why); }
 
   // -- output -----------------------------------------------------------------
   // Appends every frame nghttp2 wants to send to `out`. Returns false on a fatal error.
