@@ -189,7 +189,7 @@ void connection_actor::flush() {
   // Sending fires callbacks too (data_sent, stream_close): hand them on now, not at the
   // next read, or flow-control acks wait for the peer to speak.
   handle_events();
-  if (!session_.want_read() && !session_.want_write() && !channel_->writing()) {
+  if (session_.finished() && !channel_->writing()) {
     if (!session_.last_error().empty())
       spdlog::warn("closing connection from {}: {}", peer_, session_.last_error());
     close();

@@ -224,6 +224,10 @@ void upstream_actor::flush() {
   }
   channel_->write(out_);
   handle_events(); // data_sent / stream_close recorded while sending
+  if (state_ == state::ready && session_.finished())
+    close(0, session_.last_error().empty()
+               ? ""
+               : "upstream " + address_ + " connection ended: " + session_.last_error());
 }
 
 } // namespace meshlet::actors

@@ -11,88 +11,94 @@ namespace meshlet::h2 {
 
 namespace {
 
-session& self(void* user) {
-  return *static_cast<session*>(user);
+session &self(void *user) {
+  return *static_cast<session *>(user);
 }
 
-int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-  auto& s = self(user);
+int on_begin_headers(nghttp2_session *, const nghttp2_frame *frame, void *user) {
+  auto &s = self(user);
   s.pending_headers_ = make_headers();
   s.pending_headers_->fields.reserve(12);
   s.pending_headers_stream_ = frame->hd.stream_id;
   return 0;
 }
 
-int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
-              const uint8_t* value, size_t valuelen, uint8_t, void* user) {
-  auto& s = self(user);
+int on_header(nghttp2_session *, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
+              const uint8_t *value, size_t valuelen, uint8_t, void *user) {
+  auto &s = self(user);
   if (!s.pending_headers_ || s.pending_headers_stream_ != frame->hd.stream_id)
     return 0;
   s.pending_headers_->fields.push_back(
-    header_field{std::string{reinterpret_cast<const char*>(name), namelen},
-                 std::string{reinterpret_cast<const char*>(value), valuelen}});
+    header_field{std::string{reinterpret_cast<const char *>(name), namelen},
+                 std::string{reinterpret_cast<const char *>(value), valuelen}});
   return 0;
 }
 
-int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-  auto& s = self(user);
+int on_frame_recv(nghttp2_session *, const nghttp2_frame *frame, void *user) {
+  auto &s = self(user);
   bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   switch (frame->hd.type) {
-    case NGHTTP2_HEADERS:
-      if (s.pending_headers_ && s.pending_headers_stream_ == frame->hd.stream_id) {
-        event e{ev::headers};
-        e.stream_id = frame->hd.stream_id;
-        e.end_stream = end;
-        e.block = std::move(s.pending_headers_);
-        s.events_.push_back(std::move(e));
-      }
-      s.pending_headers_.reset();
-      break;
-    case NGHTTP2_DATA:
-      if (end) {
-        event e{ev::data};
-        e.stream_id = frame->hd.stream_id;
-        e.end_stream = true;
-        s.events_.push_back(std::move(e));
-      }
-      break;
-    case NGHTTP2_SETTINGS:
-      if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0)
-        s.events_.push_back(event{ev::settings});
-      break;
-    case NGHTTP2_GOAWAY: {
-      event e{ev::goaway};
-      e.stream_id = frame->goaway.last_stream_id;
-      e.error_code = frame->goaway.error_code;
+  case NGHTTP2_HEADERS:
+    if (s.pending_headers_ && s.pending_headers_stream_ == frame->hd.stream_id) {
+      event e;
+      e.kind = ev::headers;
+      e.stream_id = frame->hd.stream_id;
+      e.end_stream = end;
+      e.block = std::move(s.pending_headers_);
       s.events_.push_back(std::move(e));
-      break;
     }
-    default:
-      break;
+    s.pending_headers_.reset();
+    break;
+  case NGHTTP2_DATA:
+    if (end) {
+      event e;
+      e.kind = ev::data;
+      e.stream_id = frame->hd.stream_id;
+      e.end_stream = true;
+      s.events_.push_back(std::move(e));
+    }
+    break;
+  case NGHTTP2_SETTINGS:
+    if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0)
+      s.events_.push_back(event{ev::settings, false, 0, 0, 0, {}, nullptr});
+    break;
+  case NGHTTP2_GOAWAY: {
+    event e;
+    e.kind = ev::goaway;
+    e.stream_id = frame->goaway.last_stream_id;
+    e.error_code = frame->goaway.error_code;
+    s.events_.push_back(std::move(e));
+    break;
+  }
+  default:
+    break;
   }
   return 0;
 }
 
-int on_data_chunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
-                  void* user) {
-  event e{ev::data};
+int on_data_chunk(nghttp2_session *, uint8_t, int32_t stream_id, const uint8_t *data, size_t len,
+                  void *user) {
+  event e;
+  e.kind = ev::data;
   e.stream_id = stream_id;
-  e.data = std::string_view{reinterpret_cast<const char*>(data), len};
+  e.data = std::string_view{reinterpret_cast<const char *>(data), len};
   self(user).events_.push_back(std::move(e));
   return 0;
 }
 
-int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+int on_frame_send(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
     // nghttp2 handled a connection error itself: keep why, for the owner's log line.
-    std::string why = std::string{"sent GOAWAY "} + nghttp2_http2_strerror(frame->goaway.error_code);
+    std::string why =
+      std::string{"sent GOAWAY "} + nghttp2_http2_strerror(frame->goaway.error_code);
     if (frame->goaway.opaque_data_len > 0)
-      why.append(": ").append(reinterpret_cast<const char*>(frame->goaway.opaque_data),
+      why.append(": ").append(reinterpret_cast<const char *>(frame->goaway.opaque_data),
                               frame->goaway.opaque_data_len);
     self(user).note_error(std::move(why));
   }
   if (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0) {
-    event e{ev::data_sent};
+    event e;
+    e.kind = ev::data_sent;
     e.stream_id = frame->hd.stream_id;
     e.length = frame->hd.length;
     self(user).events_.push_back(std::move(e));
@@ -100,23 +106,24 @@ int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   return 0;
 }
 
-int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) {
-  event e{ev::stream_close};
+int on_stream_close(nghttp2_session *, int32_t stream_id, uint32_t error_code, void *user) {
+  event e;
+  e.kind = ev::stream_close;
   e.stream_id = stream_id;
   e.error_code = error_code;
   self(user).events_.push_back(std::move(e));
   return 0;
 }
 
-ssize_t read_body(nghttp2_session* ng, int32_t stream_id, uint8_t* buf, size_t length,
-                  uint32_t* flags, nghttp2_data_source*, void* user) {
-  auto& s = self(user);
-  auto* o = s.find_out(stream_id);
+ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t length,
+                  uint32_t *flags, nghttp2_data_source *, void *user) {
+  auto &s = self(user);
+  auto *o = s.find_out(stream_id);
   if (o == nullptr)
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // resets just this stream
   size_t copied = 0;
   while (copied < length && !o->chunks.empty()) {
-    auto& front = o->chunks.front();
+    auto &front = o->chunks.front();
     size_t n = std::min(length - copied, front.size() - o->offset);
     std::memcpy(buf + copied, front.data() + o->offset, n);
     copied += n;
@@ -133,9 +140,9 @@ ssize_t read_body(nghttp2_session* ng, int32_t stream_id, uint8_t* buf, size_t l
       *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
       std::vector<nghttp2_nv> nva;
       nva.reserve(o->trailers->fields.size());
-      for (auto& f : o->trailers->fields)
-        nva.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(f.name.data()),
-                                 reinterpret_cast<uint8_t*>(f.value.data()), f.name.size(),
+      for (auto &f : o->trailers->fields)
+        nva.push_back(nghttp2_nv{reinterpret_cast<uint8_t *>(f.name.data()),
+                                 reinterpret_cast<uint8_t *>(f.value.data()), f.name.size(),
                                  f.value.size(), NGHTTP2_NV_FLAG_NONE});
       if (nghttp2_submit_trailer(ng, stream_id, nva.data(), nva.size()) != 0)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -150,20 +157,21 @@ ssize_t read_body(nghttp2_session* ng, int32_t stream_id, uint8_t* buf, size_t l
   return static_cast<ssize_t>(copied);
 }
 
-std::vector<nghttp2_nv> to_nv(const header_block& h) {
+std::vector<nghttp2_nv> to_nv(const header_block &h) {
   std::vector<nghttp2_nv> nva;
   nva.reserve(h.fields.size());
-  for (auto& f : h.fields)
-    nva.push_back(nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.name.data())),
-                             const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(f.value.data())),
-                             f.name.size(), f.value.size(), NGHTTP2_NV_FLAG_NONE});
+  for (auto &f : h.fields)
+    nva.push_back(
+      nghttp2_nv{const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.name.data())),
+                 const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.value.data())),
+                 f.name.size(), f.value.size(), NGHTTP2_NV_FLAG_NONE});
   return nva;
 }
 
 } // namespace
 
-session::session(role r, const settings& st) : role_(r) {
-  nghttp2_session_callbacks* cbs = nullptr;
+session::session(role r, const settings &st) : role_(r) {
+  nghttp2_session_callbacks *cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
   nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
@@ -171,7 +179,7 @@ session::session(role r, const settings& st) : role_(r) {
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-  nghttp2_option* opt = nullptr;
+  nghttp2_option *opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
   nghttp2_option_set_peer_max_concurrent_streams(opt, 100);
@@ -200,7 +208,7 @@ session::~session() {
   nghttp2_session_del(session_);
 }
 
-bool session::recv(const uint8_t* bytes, size_t n) {
+bool session::recv(const uint8_t *bytes, size_t n) {
   auto rv = nghttp2_session_mem_recv(session_, bytes, n);
   if (rv < 0) {
     last_error_ = nghttp2_strerror(static_cast<int>(rv));
@@ -208,7 +216,7 @@ bool session::recv(const uint8_t* bytes, size_t n) {
   }
   // The connection-level window is acked at once: per-stream windows bound memory.
   size_t data_bytes = 0;
-  for (auto& e : events_)
+  for (auto &e : events_)
     if (e.kind == ev::data)
       data_bytes += e.data.size();
   if (data_bytes > 0)
@@ -216,9 +224,9 @@ bool session::recv(const uint8_t* bytes, size_t n) {
   return true;
 }
 
-bool session::send(std::string& out) {
+bool session::send(std::string &out) {
   for (;;) {
-    const uint8_t* p = nullptr;
+    const uint8_t *p = nullptr;
     auto n = nghttp2_session_mem_send(session_, &p);
     if (n < 0) {
       last_error_ = nghttp2_strerror(static_cast<int>(n));
@@ -226,7 +234,7 @@ bool session::send(std::string& out) {
     }
     if (n == 0)
       return true;
-    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    out.append(reinterpret_cast<const char *>(p), static_cast<size_t>(n));
   }
 }
 
@@ -238,19 +246,19 @@ bool session::want_write() const {
   return nghttp2_session_want_write(session_) != 0;
 }
 
-session::outbound* session::find_out(int32_t stream_id) {
+session::outbound *session::find_out(int32_t stream_id) {
   auto i = out_.find(stream_id);
   return i == out_.end() ? nullptr : i->second.get();
 }
 
-session::outbound& session::out_for(int32_t stream_id) {
-  auto& p = out_[stream_id];
+session::outbound &session::out_for(int32_t stream_id) {
+  auto &p = out_[stream_id];
   if (!p)
     p = std::make_unique<outbound>();
   return *p;
 }
 
-int32_t session::submit_request(const header_block& h, bool end_stream) {
+int32_t session::submit_request(const header_block &h, bool end_stream) {
   auto nva = to_nv(h);
   nghttp2_data_provider prd{};
   prd.read_callback = read_body;
@@ -261,27 +269,28 @@ int32_t session::submit_request(const header_block& h, bool end_stream) {
   return id;
 }
 
-bool session::submit_response(int32_t stream_id, const header_block& h, bool end_stream) {
+bool session::submit_response(int32_t stream_id, const header_block &h, bool end_stream) {
   auto nva = to_nv(h);
   nghttp2_data_provider prd{};
   prd.read_callback = read_body;
   if (!end_stream) {
-    auto& o = out_for(stream_id);
+    auto &o = out_for(stream_id);
     o.provider_attached = true;
   }
   return nghttp2_submit_response(session_, stream_id, nva.data(), nva.size(),
-                                 end_stream ? nullptr : &prd) == 0;
+                                 end_stream ? nullptr : &prd)
+         == 0;
 }
 
-void session::resume(int32_t stream_id, outbound& o) {
+void session::resume(int32_t stream_id, outbound &o) {
   if (o.deferred) {
     o.deferred = false;
     nghttp2_session_resume_data(session_, stream_id);
   }
 }
 
-void session::queue_data(int32_t stream_id, std::string&& bytes, bool end_stream) {
-  auto& o = out_for(stream_id);
+void session::queue_data(int32_t stream_id, std::string &&bytes, bool end_stream) {
+  auto &o = out_for(stream_id);
   if (!bytes.empty()) {
     o.bytes += bytes.size();
     o.chunks.push_back(std::move(bytes));
@@ -292,7 +301,7 @@ void session::queue_data(int32_t stream_id, std::string&& bytes, bool end_stream
 }
 
 void session::submit_trailers(int32_t stream_id, header_block_ptr h) {
-  auto& o = out_for(stream_id);
+  auto &o = out_for(stream_id);
   o.trailers = std::move(h);
   o.eof = true;
   resume(stream_id, o);

@@ -71,6 +71,9 @@ public:
   bool send(std::string& out);
   bool want_read() const;
   bool want_write() const;
+  // Nothing more to read or write: the connection is over (a GOAWAY went out or came in
+  // and no stream is left). Close the socket.
+  bool finished() const { return !want_read() && !want_write(); }
 
   // -- submitting -------------------------------------------------------------
   // Client: opens a stream; returns its id (> 0) or < 0 when no id can be had.
