@@ -29,8 +29,11 @@ upstream_actor::upstream_actor(io_worker& w, upstream_pool& pool, const lb::endp
       open(stream, h, end);
     },
     [this](req_data_atom, int32_t sid, std::string& chunk, bool end) {
-      if (state_ != state::ready || streams_.count(sid) == 0)
+      auto i = streams_.find(sid);
+      if (state_ != state::ready || i == streams_.end())
         return;
+      if (end)
+        i->second.request_ended = true;
       session_.queue_data(sid, std::move(chunk), end);
       dirty();
     },
@@ -85,7 +88,7 @@ void upstream_actor::open(const caf::actor& stream, const h2::header_block_ptr& 
     tell(stream, open_fail_atom::value, "upstream " + address_ + " has no stream ids left", true);
     return;
   }
-  streams_.emplace(sid, call{stream});
+  streams_.emplace(sid, call{stream, false, false, end});
   tell(stream, opened_atom::value, sid);
   dirty();
 }
@@ -147,7 +150,7 @@ void upstream_actor::handle_events() {
       }
       case h2::ev::data_sent: {
         auto i = streams_.find(e.stream_id);
-        if (i != streams_.end())
+        if (i != streams_.end() && !i->second.request_ended)
           tell(i->second.stream, req_sent_atom::value, static_cast<uint64_t>(e.length));
         break;
       }

@@ -41,7 +41,8 @@ private:
   struct call {
     caf::actor stream;
     bool headers_seen = false;
-    bool ended = false;
+    bool ended = false;         // the response ended
+    bool request_ended = false; // the request body ended: its window needs no more acks
   };
   struct pending_open {
     caf::actor stream;

@@ -50,7 +50,10 @@ int on_frame_recv(nghttp2_session *, const nghttp2_frame *frame, void *user) {
     s.pending_headers_.reset();
     break;
   case NGHTTP2_DATA:
-    if (end) {
+    if (end && !s.events_.empty() && s.events_.back().kind == ev::data
+        && s.events_.back().stream_id == frame->hd.stream_id && !s.events_.back().end_stream) {
+      s.events_.back().end_stream = true; // the frame's last chunk carries the end
+    } else if (end) {
       event e;
       e.kind = ev::data;
       e.stream_id = frame->hd.stream_id;
@@ -122,16 +125,20 @@ ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t l
   if (o == nullptr)
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // resets just this stream
   size_t copied = 0;
-  while (copied < length && !o->chunks.empty()) {
-    auto &front = o->chunks.front();
+  while (copied < length && o->head < o->chunks.size()) {
+    auto &front = o->chunks[o->head];
     size_t n = std::min(length - copied, front.size() - o->offset);
     std::memcpy(buf + copied, front.data() + o->offset, n);
     copied += n;
     o->offset += n;
     if (o->offset == front.size()) {
-      o->chunks.pop_front();
+      ++o->head;
       o->offset = 0;
     }
+  }
+  if (o->head == o->chunks.size()) {
+    o->chunks.clear();
+    o->head = 0;
   }
   o->bytes -= copied;
   if (o->bytes == 0 && o->eof) {
@@ -248,14 +255,11 @@ bool session::want_write() const {
 
 session::outbound *session::find_out(int32_t stream_id) {
   auto i = out_.find(stream_id);
-  return i == out_.end() ? nullptr : i->second.get();
+  return i == out_.end() ? nullptr : &i->second;
 }
 
 session::outbound &session::out_for(int32_t stream_id) {
-  auto &p = out_[stream_id];
-  if (!p)
-    p = std::make_unique<outbound>();
-  return *p;
+  return out_[stream_id];
 }
 
 int32_t session::submit_request(const header_block &h, bool end_stream) {
@@ -331,7 +335,7 @@ void session::forget(int32_t stream_id) {
 
 size_t session::queued_bytes(int32_t stream_id) const {
   auto i = out_.find(stream_id);
-  return i == out_.end() ? 0 : i->second->bytes;
+  return i == out_.end() ? 0 : i->second.bytes;
 }
 
 uint32_t session::remote_max_concurrent_streams() const {

@@ -8,7 +8,6 @@
 #include "transport/h2/headers.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -111,14 +110,15 @@ private:
 
   role role_;
   nghttp2_session* session_ = nullptr;
-  std::unordered_map<int32_t, std::unique_ptr<outbound>> out_;
+  std::unordered_map<int32_t, outbound> out_; // node-based: references stay valid
   std::string last_error_;
 };
 
 // Body bytes queued for one stream, with the trailers that end it.
 struct session::outbound {
-  std::deque<std::string> chunks;
-  size_t offset = 0; // into chunks.front()
+  std::vector<std::string> chunks; // chunks[head..] are unsent
+  size_t head = 0;
+  size_t offset = 0; // into chunks[head]
   size_t bytes = 0;
   bool eof = false;
   bool provider_attached = false;
