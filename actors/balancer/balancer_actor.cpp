@@ -1,7 +1,8 @@
-// balancer_actor: building and publishing endpoint snapshots.
+// balancer_actor: resolving endpoints, keeping ids stable, publishing snapshots.
 #include "actors/balancer/balancer_actor.hpp"
 
 #include "actors/balancer/balancer_protocol.hpp"
+#include "transport/net/address.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -9,45 +10,111 @@
 
 namespace meshlet::actors {
 
-lb::endpoint_table_ptr make_table(const std::string& cluster,
-                                  const std::vector<net::address>& endpoints, uint64_t version) {
+namespace {
+
+bool same_endpoints(const lb::endpoint_table& a, const lb::endpoint_table& b) {
+  if (a.endpoints.size() != b.endpoints.size())
+    return false;
+  for (size_t i = 0; i < a.endpoints.size(); ++i) {
+    auto& x = a.endpoints[i];
+    auto& y = b.endpoints[i];
+    if (x.address != y.address || x.weight != y.weight || x.eligible != y.eligible)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+lb::endpoint_table_ptr make_table(const config::cluster& c, std::map<std::string, uint32_t>& ids,
+                                  uint32_t& next_id, uint64_t version) {
   auto t = std::make_shared<lb::endpoint_table>();
   t->version = version;
-  t->cluster = cluster;
+  t->cluster = c.name;
   asio::io_context ctx;
   asio::ip::tcp::resolver resolver{ctx};
-  for (auto& a : endpoints) {
+  auto add = [&](const std::string& ip, uint16_t port, uint32_t weight) {
     lb::endpoint ep;
-    ep.address = a.to_string();
-    ep.port = a.port;
-    asio::error_code ec;
-    auto ip = asio::ip::make_address(a.host, ec);
-    if (!ec) {
-      ep.ip = ip.to_string();
-    } else {
-      auto results = resolver.resolve(a.host, std::to_string(a.port), ec);
-      if (ec || results.empty()) {
-        spdlog::error("cluster {}: cannot resolve {}: {}", cluster, ep.address,
-                      ec ? ec.message() : "no address");
-        ep.eligible = false;
-      } else {
-        ep.ip = results.begin()->endpoint().address().to_string();
-      }
-    }
+    ep.ip = ip;
+    ep.port = port;
+    ep.address = net::address{ip, port}.to_string();
+    ep.weight = weight;
+    for (auto& have : t->endpoints)
+      if (have.address == ep.address)
+        return; // a name resolving to an address listed already
+    auto [it, fresh] = ids.emplace(ep.address, next_id);
+    if (fresh)
+      ++next_id;
+    ep.id = it->second;
     t->endpoints.push_back(std::move(ep));
+  };
+  for (auto& e : c.endpoints) {
+    auto a = net::parse_address(e.address);
+    if (!a.value) {
+      spdlog::error("cluster {}: {}", c.name, a.error);
+      continue;
+    }
+    asio::error_code ec;
+    auto ip = asio::ip::make_address(a.value->host, ec);
+    if (!ec) {
+      add(ip.to_string(), a.value->port, e.weight);
+      continue;
+    }
+    auto results = resolver.resolve(a.value->host, std::to_string(a.value->port), ec);
+    if (ec || results.empty()) {
+      spdlog::warn("cluster {}: cannot resolve {}: {}", c.name, e.address,
+                   ec ? ec.message() : "no address");
+      continue;
+    }
+    for (auto& r : results)
+      add(r.endpoint().address().to_string(), a.value->port, e.weight);
   }
   return t;
 }
 
-caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, balancer_config cfg) {
-  self->state.cfg = std::move(cfg);
-  self->state.table = self->state.cfg.initial;
-  if (!self->state.table) {
-    self->state.table = make_table(self->state.cfg.cluster, self->state.cfg.endpoints, 1);
-    self->state.cfg.publish(self->state.table);
+caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::cluster cluster,
+                             publish_fn publish, lb::endpoint_table_ptr initial) {
+  auto& st = self->state;
+  st.cluster = std::move(cluster);
+  st.publish = std::move(publish);
+  if (initial) {
+    st.table = initial;
+    st.version = initial->version;
+    for (auto& ep : initial->endpoints) {
+      st.ids[ep.address] = ep.id;
+      st.next_id = std::max(st.next_id, ep.id + 1);
+    }
+  } else {
+    st.table = make_table(st.cluster, st.ids, st.next_id, ++st.version);
+    st.publish(st.cluster.name, st.table, st.cluster.lb);
   }
+  auto refresh = [self] {
+    auto& s = self->state;
+    auto t = make_table(s.cluster, s.ids, s.next_id, s.version + 1);
+    if (same_endpoints(*t, *s.table))
+      return;
+    s.version = t->version;
+    spdlog::info("cluster {}: {} endpoint(s) (was {})", s.cluster.name, t->endpoints.size(),
+                 s.table->endpoints.size());
+    s.table = std::move(t);
+    s.publish(s.cluster.name, s.table, s.cluster.lb);
+  };
+  self->delayed_send(self, st.cluster.dns_refresh, resolve_atom::value);
   return {
-    [self](publish_atom) { self->state.cfg.publish(self->state.table); },
+    [self](publish_atom) {
+      auto& s = self->state;
+      s.publish(s.cluster.name, s.table, s.cluster.lb);
+    },
+    [self, refresh](resolve_atom) {
+      refresh();
+      self->delayed_send(self, self->state.cluster.dns_refresh, resolve_atom::value);
+    },
+    [self](update_atom, config::cluster& c) {
+      auto& s = self->state;
+      s.cluster = std::move(c);
+      s.table = make_table(s.cluster, s.ids, s.next_id, ++s.version);
+      s.publish(s.cluster.name, s.table, s.cluster.lb);
+    },
   };
 }
 

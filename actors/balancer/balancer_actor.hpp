@@ -1,39 +1,44 @@
-// balancer_actor: owns a cluster's endpoint set and publishes immutable snapshots of it
-// to the I/O threads (DESIGN.md rule 3: picks are local). A control-plane actor on CAF's
-// scheduler, never on a call's path.
+// balancer_actor: owns one cluster's endpoint set and publishes immutable snapshots of it to
+// the I/O threads (DESIGN.md rule 3: picks are local). DNS names are re-resolved every
+// dns_refresh and every address they resolve to becomes an endpoint (like a headless
+// Service); an endpoint that vanishes simply stops being picked while its calls finish.
+// A control-plane actor on CAF's scheduler, never on a call's path.
 #pragma once
 
+#include "mesh/config/config.hpp"
 #include "mesh/lb/endpoint_table.hpp"
-#include "transport/net/address.hpp"
 
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace meshlet::actors {
 
-struct balancer_config {
-  std::string cluster;
-  std::vector<net::address> endpoints;
-  lb::endpoint_table_ptr initial; // already published by the supervisor before start
-  // Delivers a snapshot to every I/O thread (thread-safe).
-  std::function<void(lb::endpoint_table_ptr)> publish;
-};
+// Delivers a cluster's snapshot and policy config to every I/O thread (thread-safe).
+using publish_fn =
+  std::function<void(const std::string& cluster, lb::endpoint_table_ptr, const lb::policy_config&)>;
 
 struct balancer_state {
-  balancer_config cfg;
+  config::cluster cluster;
+  publish_fn publish;
   lb::endpoint_table_ptr table;
+  std::map<std::string, uint32_t> ids; // endpoint address -> stable id
+  uint32_t next_id = 1;
+  uint64_t version = 0;
   static inline const char* name = "balancer";
 };
 
-caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, balancer_config cfg);
+// `initial` is the snapshot the supervisor already published before the I/O threads started.
+caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::cluster cluster,
+                             publish_fn publish, lb::endpoint_table_ptr initial);
 
-// Resolves endpoint addresses into a snapshot (names through the system resolver).
-lb::endpoint_table_ptr make_table(const std::string& cluster,
-                                  const std::vector<net::address>& endpoints, uint64_t version);
+// Resolves a cluster's endpoints into a snapshot, reusing ids from `ids` (and adding new ones).
+lb::endpoint_table_ptr make_table(const config::cluster& c, std::map<std::string, uint32_t>& ids,
+                                  uint32_t& next_id, uint64_t version);
 
 } // namespace meshlet::actors

@@ -1,11 +1,20 @@
 // Messages the balancer actor (one per cluster, on CAF's scheduler) accepts.
-//   (publish)   re-send the current snapshot to every I/O thread
+//   (publish)                 re-send the current snapshot to every I/O thread
+//   (resolve)                 re-resolve DNS names (sent to itself every dns_refresh)
+//   (update, config::cluster) a reloaded config for this cluster
 #pragma once
 
+#include "mesh/config/config.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
 namespace meshlet::actors {
 
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
 
 } // namespace meshlet::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(meshlet::config::cluster)

@@ -18,8 +18,9 @@ const std::string& value_or_empty(const h2::header_block& h, std::string_view na
 }
 } // namespace
 
-connection_actor::connection_actor(io_worker& w, asio::ip::tcp::socket socket)
-  : hosted_actor(w.host()), worker_(w), session_(h2::role::server, h2::settings{}),
+connection_actor::connection_actor(io_worker& w, const std::string& listener,
+                                   asio::ip::tcp::socket socket)
+  : hosted_actor(w.host()), worker_(w), listener_(listener), session_(h2::role::server, h2::settings{}),
     channel_(net::tcp_channel::make(std::move(socket), this)), goaway_timer_(w.context()) {
   peer_ = channel_->peer();
   set_behavior({
@@ -121,7 +122,7 @@ void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, bool end)
     reject(sid, "400", "meshlet: malformed request\n");
     return;
   }
-  streams_.emplace(sid, std::make_unique<stream_actor>(worker_, handle(), sid, std::move(h), end));
+  streams_.emplace(sid, std::make_unique<stream_actor>(worker_, listener_, handle(), sid, std::move(h), end));
 }
 
 void connection_actor::reject(int32_t sid, const char* http_status, const char* message) {

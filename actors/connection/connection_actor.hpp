@@ -21,7 +21,8 @@ class stream_actor;
 
 class connection_actor : public hosted_actor, public net::tcp_channel::owner, public flushable {
 public:
-  connection_actor(io_worker& w, asio::ip::tcp::socket socket);
+  // `listener` names the listener that accepted it (its routes apply); it outlives this.
+  connection_actor(io_worker& w, const std::string& listener, asio::ip::tcp::socket socket);
   ~connection_actor() override;
 
   void start();
@@ -45,6 +46,7 @@ private:
   void dirty() { worker_.request_flush(this); }
 
   io_worker& worker_;
+  const std::string& listener_;
   h2::session session_;
   std::shared_ptr<net::tcp_channel> channel_;
   std::string peer_;

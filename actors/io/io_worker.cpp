@@ -13,8 +13,9 @@
 namespace meshlet::actors {
 
 io_worker::io_worker(caf::actor_system& sys, size_t index, worker_config cfg)
-  : sys_(sys), index_(index), cfg_(std::move(cfg)), host_(sys, ctx_) {
-  listener_ = std::make_unique<listener_actor>(*this);
+  : sys_(sys), index_(index), cfg_(std::move(cfg)), host_(sys, ctx_), rng_(index * 1000003 + 7) {
+  for (auto& l : cfg_.listeners)
+    listeners_.push_back(std::make_unique<listener_actor>(*this, l.name));
 }
 
 io_worker::~io_worker() {
@@ -23,30 +24,78 @@ io_worker::~io_worker() {
 }
 
 std::string io_worker::bind() {
-  return listener_->bind(cfg_.listen);
+  for (size_t i = 0; i < listeners_.size(); ++i)
+    if (auto err = listeners_[i]->bind(cfg_.listeners[i].address); !err.empty())
+      return "listener " + cfg_.listeners[i].name + ": " + err;
+  return {};
 }
 
-uint16_t io_worker::bound_port() const {
-  return listener_->port();
+uint16_t io_worker::bound_port(size_t i) const {
+  return listeners_[i]->port();
+}
+
+void io_worker::set_listener_port(size_t i, uint16_t port) {
+  cfg_.listeners[i].address.port(port);
 }
 
 void io_worker::start() {
-  listener_->start();
+  for (auto& l : listeners_)
+    l->start();
   thread_ = std::thread{[this] {
     auto guard = asio::make_work_guard(ctx_);
     ctx_.run();
   }};
 }
 
-void io_worker::publish(lb::endpoint_table_ptr table) {
-  asio::post(ctx_, [this, table = std::move(table)]() mutable { table_ = std::move(table); });
+namespace {
+bool same_policy(const lb::policy_config& a, const lb::policy_config& b) {
+  return a.name == b.name && a.choice_count == b.choice_count && a.default_rtt == b.default_rtt
+         && a.decay == b.decay && a.hash_header == b.hash_header && a.ring_size == b.ring_size;
+}
+} // namespace
+
+void io_worker::publish(const std::string& cluster, lb::endpoint_table_ptr table,
+                        const lb::policy_config& cfg) {
+  asio::post(ctx_, [this, cluster, table = std::move(table), cfg]() mutable {
+    auto& rt = clusters_[cluster];
+    if (!rt || !same_policy(rt->cfg, cfg)) {
+      // A new policy instance; calls in flight keep the old one (and its load counts).
+      rt = std::make_shared<cluster_runtime>();
+      rt->name = cluster;
+      rt->cfg = cfg;
+      rt->policy = lb::make_policy(cfg, rng_());
+    }
+    rt->table = table;
+    rt->policy->update(std::move(table));
+  });
+}
+
+void io_worker::remove_cluster(const std::string& cluster) {
+  asio::post(ctx_, [this, cluster] { clusters_.erase(cluster); });
+}
+
+void io_worker::publish_routes(route_state_ptr routes) {
+  asio::post(ctx_, [this, routes = std::move(routes)]() mutable { routes_ = std::move(routes); });
+}
+
+cluster_runtime_ptr io_worker::cluster(const std::string& name) const {
+  auto i = clusters_.find(name);
+  return i == clusters_.end() ? nullptr : i->second;
+}
+
+const routing::router* io_worker::router(const std::string& listener) const {
+  if (!routes_)
+    return nullptr;
+  auto i = routes_->routers.find(listener);
+  return i == routes_->routers.end() ? nullptr : &i->second;
 }
 
 void io_worker::drain(std::function<void()> on_idle) {
   asio::post(ctx_, [this, on_idle = std::move(on_idle)]() mutable {
     draining_ = true;
     on_idle_ = std::move(on_idle);
-    listener_->stop();
+    for (auto& l : listeners_)
+      l->stop();
     for (auto& [raw, c] : connections_)
       c->drain();
     check_idle();
@@ -64,7 +113,7 @@ void io_worker::join() {
   dirty_.clear();
   connections_.clear();
   pools_.clear();
-  listener_.reset();
+  listeners_.clear();
 }
 
 upstream_pool& io_worker::pool_for(const lb::endpoint& ep) {

@@ -7,13 +7,15 @@
 
 #include "actors/host/actor_host.hpp"
 #include "mesh/lb/endpoint_table.hpp"
-#include "mesh/lb/round_robin.hpp"
+#include "mesh/lb/policy.hpp"
+#include "mesh/routing/router.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -33,8 +35,30 @@ public:
   bool flush_scheduled_ = false;
 };
 
+// One cluster as this thread sees it: the balancer's latest snapshot and this thread's
+// instance of the cluster's policy (its load state is thread-local). Calls in flight keep
+// the instance they picked from, so a reload never disturbs them.
+struct cluster_runtime {
+  std::string name;
+  lb::endpoint_table_ptr table;
+  lb::policy_config cfg;
+  std::unique_ptr<lb::policy> policy;
+};
+using cluster_runtime_ptr = std::shared_ptr<cluster_runtime>;
+
+// The routers of every listener (by listener name), replaced whole on reload.
+struct route_state {
+  std::unordered_map<std::string, routing::router> routers;
+};
+using route_state_ptr = std::shared_ptr<const route_state>;
+
+struct listener_spec {
+  std::string name;
+  asio::ip::tcp::endpoint address;
+};
+
 struct worker_config {
-  asio::ip::tcp::endpoint listen;
+  std::vector<listener_spec> listeners;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_max{10000};
@@ -45,12 +69,19 @@ public:
   io_worker(caf::actor_system& sys, size_t index, worker_config cfg);
   ~io_worker();
 
-  // Binds this thread's listening socket (SO_REUSEPORT) or returns the error.
+  // Binds this thread's listening sockets (SO_REUSEPORT) or returns the error.
   std::string bind();
-  uint16_t bound_port() const;
+  // The port listener i is bound to (the OS picks one for port 0).
+  uint16_t bound_port(size_t i) const;
+  void set_listener_port(size_t i, uint16_t port);
   void start();
-  // Thread-safe: replaces the snapshot this thread picks from.
-  void publish(lb::endpoint_table_ptr table);
+  // Thread-safe: a cluster's new snapshot and policy config.
+  void publish(const std::string& cluster, lb::endpoint_table_ptr table,
+               const lb::policy_config& cfg);
+  // Thread-safe: clusters no longer configured.
+  void remove_cluster(const std::string& cluster);
+  // Thread-safe: the routes of every listener.
+  void publish_routes(route_state_ptr routes);
   // Thread-safe: stop accepting, GOAWAY every connection; `on_idle` runs (on this
   // thread) once no connection is left.
   void drain(std::function<void()> on_idle);
@@ -62,8 +93,12 @@ public:
   actor_host& host() { return host_; }
   asio::io_context& context() { return ctx_; }
   const worker_config& config() const { return cfg_; }
-  const lb::endpoint_table_ptr& table() const { return table_; }
-  lb::round_robin& picker() { return rr_; }
+  // The cluster's runtime on this thread, or nullptr before the balancer published it.
+  cluster_runtime_ptr cluster(const std::string& name) const;
+  // The router of a listener, or nullptr.
+  const routing::router* router(const std::string& listener) const;
+  // Uniform in [0, 1): weighted route splits.
+  double uniform() { return uniform_(rng_); }
   upstream_pool& pool_for(const lb::endpoint& ep);
   void request_flush(flushable* f);
   void cancel_flush(flushable* f);
@@ -83,11 +118,13 @@ private:
   actor_host host_;
   asio::io_context ctx_;
   std::thread thread_;
-  lb::endpoint_table_ptr table_;
-  lb::round_robin rr_;
+  std::unordered_map<std::string, cluster_runtime_ptr> clusters_;
+  route_state_ptr routes_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uniform_{0.0, 1.0};
   std::unordered_map<std::string, std::unique_ptr<upstream_pool>> pools_;
   std::unordered_map<connection_actor*, std::unique_ptr<connection_actor>> connections_;
-  std::unique_ptr<listener_actor> listener_;
+  std::vector<std::unique_ptr<listener_actor>> listeners_;
   std::vector<flushable*> dirty_;
   bool flush_posted_ = false;
   bool draining_ = false;

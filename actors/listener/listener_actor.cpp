@@ -10,8 +10,8 @@
 
 namespace meshlet::actors {
 
-listener_actor::listener_actor(io_worker& w)
-  : hosted_actor(w.host()), worker_(w), acceptor_(w.context()) {
+listener_actor::listener_actor(io_worker& w, const std::string& name)
+  : hosted_actor(w.host()), worker_(w), name_(name), acceptor_(w.context()) {
   set_behavior({[](caf::unit_t) {}});
 }
 
@@ -60,7 +60,7 @@ void listener_actor::accept_next() {
         return;
       spdlog::warn("accept failed: {}", ec.message());
     } else {
-      auto c = std::make_unique<connection_actor>(worker_, std::move(s));
+      auto c = std::make_unique<connection_actor>(worker_, name_, std::move(s));
       auto* raw = c.get();
       worker_.adopt(std::move(c));
       raw->start();

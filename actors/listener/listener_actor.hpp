@@ -15,7 +15,7 @@ class io_worker;
 
 class listener_actor : public hosted_actor {
 public:
-  explicit listener_actor(io_worker& w);
+  listener_actor(io_worker& w, const std::string& name);
   // Binds and listens; returns an error message or "".
   std::string bind(const asio::ip::tcp::endpoint& ep);
   void start();
@@ -26,6 +26,7 @@ private:
   void accept_next();
 
   io_worker& worker_;
+  const std::string& name_; // lives in the worker's config
   asio::ip::tcp::acceptor acceptor_;
   bool stopped_ = false;
 };

@@ -6,6 +6,7 @@
 #include "actors/upstream/upstream_pool.hpp"
 #include "transport/grpc/headers.hpp"
 #include "transport/grpc/timeout.hpp"
+#include "mesh/routing/router.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -43,8 +44,8 @@ int http_status_of(const h2::header_block& h) {
 
 } // namespace
 
-stream_actor::stream_actor(io_worker& w, caf::actor connection, int32_t sid,
-                           h2::header_block_ptr request, bool end)
+stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor connection,
+                           int32_t sid, h2::header_block_ptr request, bool end)
   : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
     request_ended_(end) {
@@ -117,27 +118,62 @@ stream_actor::stream_actor(io_worker& w, caf::actor connection, int32_t sid,
   f.erase(std::remove_if(f.begin(), f.end(),
                          [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
           f.end());
+  route(listener);
+}
+
+void stream_actor::route(const std::string& listener) {
+  auto* r = worker_.router(listener);
+  auto* path = request_->find(":path");
+  const std::string* target = nullptr;
+  if (r != nullptr && path != nullptr) {
+    routing::request_view view;
+    view.path = *path;
+    view.header = [this](std::string_view name) { return request_->find(name); };
+    target = r->route(view, worker_.uniform());
+  }
+  if (target == nullptr) {
+    fail(grpc::status_code::unimplemented,
+         "no route for " + (path ? *path : std::string{"?"}) + " on listener " + listener);
+    return;
+  }
+  cluster_ = worker_.cluster(*target);
+  if (!cluster_) {
+    fail(grpc::status_code::unavailable, "cluster " + *target + " has no endpoints yet");
+    return;
+  }
   try_open();
 }
 
 stream_actor::~stream_actor() {
-  if (!finished_ && upstream_ && up_sid_ > 0)
+  if (finished_)
+    return;
+  if (upstream_ && up_sid_ > 0)
     tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+  if (started_id_ != 0) {
+    auto t = now();
+    cluster_->policy->on_finish(started_id_, t - opened_at_, t);
+  }
 }
 
 void stream_actor::try_open() {
-  table_ = worker_.table();
+  table_ = cluster_->table;
   if (!table_ || table_->endpoints.empty()) {
-    fail(grpc::status_code::unavailable, "no endpoints configured");
+    fail(grpc::status_code::unavailable, "cluster " + cluster_->name + " has no endpoints");
     return;
   }
+  lb::pick_request req;
+  req.now = now();
+  if (!cluster_->cfg.hash_header.empty())
+    if (auto* v = request_->find(cluster_->cfg.hash_header))
+      req.hash_key = *v;
+  req.usable = [this](size_t i) {
+    auto& ep = table_->endpoints[i];
+    if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
+      return false;
+    return worker_.pool_for(ep).available();
+  };
   for (;;) {
-    auto choice = worker_.picker().pick(*table_, [&](size_t i) {
-      auto& ep = table_->endpoints[i];
-      if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
-        return false;
-      return worker_.pool_for(ep).available();
-    });
+    auto choice = cluster_->policy->pick(req);
     if (!choice)
       break;
     picked_ = *choice;
@@ -145,7 +181,8 @@ void stream_actor::try_open() {
     if (open_on_picked())
       return;
   }
-  std::string why = "no reachable endpoint among " + std::to_string(table_->endpoints.size());
+  std::string why = "no reachable endpoint among " + std::to_string(table_->endpoints.size())
+                    + " of cluster " + cluster_->name;
   if (!last_error_.empty())
     why += " (last error: " + last_error_ + ")";
   else
@@ -185,6 +222,9 @@ void stream_actor::on_opened(int32_t up_sid) {
   }
   waiting_open_ = false;
   up_sid_ = up_sid;
+  started_id_ = table_->endpoints[picked_].id;
+  opened_at_ = now();
+  cluster_->policy->on_start(started_id_);
   if (ended_with_headers_)
     return;
   auto held = std::move(held_);
@@ -272,6 +312,10 @@ void stream_actor::finish() {
     return;
   finished_ = true;
   deadline_timer_.cancel();
+  if (started_id_ != 0) {
+    auto t = now();
+    cluster_->policy->on_finish(started_id_, t - opened_at_, t);
+  }
   tell(connection_, done_atom::value, sid_);
 }
 

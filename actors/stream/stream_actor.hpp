@@ -21,11 +21,13 @@ namespace meshlet::actors {
 class stream_actor : public hosted_actor {
 public:
   // `request` holds the request's headers; `end` when they ended the request.
-  stream_actor(io_worker& w, caf::actor connection, int32_t sid, h2::header_block_ptr request,
-               bool end);
+  stream_actor(io_worker& w, const std::string& listener, caf::actor connection, int32_t sid,
+               h2::header_block_ptr request, bool end);
   ~stream_actor() override;
 
 private:
+  // Routes the call to a cluster (listener's routes), then try_open().
+  void route(const std::string& listener);
   void try_open();
   // Asks the picked endpoint's pool for a connection with room and opens the call on it;
   // false when the pool has none (the endpoint is in backoff or at its connection cap).
@@ -52,8 +54,11 @@ private:
   caf::actor upstream_;
   int32_t up_sid_ = 0;
   std::string endpoint_;
+  cluster_runtime_ptr cluster_;  // the cluster (and policy instance) this call uses
   lb::endpoint_table_ptr table_; // the snapshot the endpoint was picked from
   size_t picked_ = 0;
+  uint32_t started_id_ = 0;      // endpoint id reported to the policy with on_start
+  time_point opened_at_{};
   std::vector<std::string> tried_;
   std::string last_error_;
   std::vector<std::string> held_; // request body received before the upstream stream opened

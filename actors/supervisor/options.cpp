@@ -1,6 +1,8 @@
 // options: flag definitions and their validation.
 #include "actors/supervisor/options.hpp"
 
+#include "mesh/lb/policy.hpp"
+
 #include <CLI/CLI.hpp>
 #include <asio/ip/address.hpp>
 
@@ -13,13 +15,19 @@ parse_result parse_options(int argc, char** argv) {
                "meshlet"};
   std::string listen;
   std::string upstream;
+  std::string lb;
   options o;
   o.threads = std::max(1u, std::thread::hardware_concurrency());
   long grace_ms = 10000;
-  app.add_option("--listen", listen, "HOST:PORT to accept h2c gRPC clients on")->required();
-  app.add_option("--upstream", upstream, "HOST:PORT[,HOST:PORT...] endpoints of the cluster")
-    ->required();
-  app.add_option("--lb", o.lb, "load-balancing policy")->check(CLI::IsMember({"round_robin"}));
+  app.add_option("--listen", listen, "HOST:PORT to accept h2c gRPC clients on (listener 'default')");
+  app.add_option("--upstream", upstream,
+                 "HOST:PORT[,HOST:PORT...] endpoints of cluster 'default'");
+  app.add_option("--lb", lb,
+                 "policy of cluster 'default': round_robin weighted_round_robin least_request "
+                 "peak_ewma ring_hash random");
+  app.add_option("--hash-header", o.hash_header, "ring_hash: the request header to hash");
+  app.add_option("--config", o.config_file, "YAML config file (flags override it)");
+  app.add_option("--check-config", o.check_config, "validate a YAML config file and exit");
   app.add_option("--threads", o.threads, "I/O threads (default: cores)")
     ->check(CLI::Range(1u, 256u));
   app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, how long in-flight calls may run")
@@ -36,19 +44,35 @@ parse_result parse_options(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, 2, std::string{"meshlet: "} + e.what()};
   }
-  auto l = net::parse_address(listen, true);
-  if (!l.value)
-    return {std::nullopt, 2, "meshlet: --listen " + l.error};
-  o.listen = *l.value;
-  asio::error_code ec;
-  asio::ip::make_address(o.listen.host, ec);
-  if (ec)
-    return {std::nullopt, 2, "meshlet: --listen '" + listen + "': host must be an IP address"};
-  auto u = net::parse_address_list(upstream);
-  if (!u.error.empty())
-    return {std::nullopt, 2, "meshlet: --upstream " + u.error};
-  o.upstreams = std::move(u.values);
   o.drain_grace = std::chrono::milliseconds{grace_ms};
+  if (!o.check_config.empty())
+    return {std::move(o), 0, {}};
+  if (app.count("--listen")) {
+    auto l = net::parse_address(listen, true);
+    if (!l.value)
+      return {std::nullopt, 2, "meshlet: --listen " + l.error};
+    asio::error_code ec;
+    asio::ip::make_address(l.value->host, ec);
+    if (ec)
+      return {std::nullopt, 2, "meshlet: --listen '" + listen + "': host must be an IP address"};
+    o.listen = *l.value;
+  }
+  if (app.count("--upstream")) {
+    auto u = net::parse_address_list(upstream);
+    if (!u.error.empty())
+      return {std::nullopt, 2, "meshlet: --upstream " + u.error};
+    o.upstreams = std::move(u.values);
+  }
+  if (app.count("--lb")) {
+    if (!lb::is_policy_name(lb))
+      return {std::nullopt, 2,
+              "meshlet: --lb '" + lb + "': unknown policy (round_robin, weighted_round_robin, "
+                                       "least_request, peak_ewma, ring_hash, random)"};
+    o.lb = lb;
+  }
+  if (o.config_file.empty() && (!o.listen || o.upstreams.empty()))
+    return {std::nullopt, 2,
+            "meshlet: give --listen and --upstream, or --config FILE (see --help)"};
   return {std::move(o), 0, {}};
 }
 

@@ -12,9 +12,12 @@
 namespace meshlet::actors {
 
 struct options {
-  net::address listen;
-  std::vector<net::address> upstreams;
-  std::string lb = "round_robin";
+  std::optional<net::address> listen;  // --listen: listener "default"
+  std::vector<net::address> upstreams; // --upstream: cluster "default" (empty: not given)
+  std::optional<std::string> lb;       // --lb: policy of cluster "default"
+  std::string hash_header;             // --hash-header: ring_hash key of cluster "default"
+  std::string config_file;             // --config
+  std::string check_config;            // --check-config FILE: validate and exit
   unsigned threads = 1;
   std::chrono::milliseconds drain_grace{10000};
   std::string log_level = "info";

@@ -10,5 +10,7 @@ int main(int argc, char** argv) {
     std::fprintf(parsed.exit_code == 0 ? stdout : stderr, "%s\n", parsed.message.c_str());
     return parsed.exit_code;
   }
+  if (!parsed.value->check_config.empty())
+    return meshlet::actors::check_config(parsed.value->check_config);
   return meshlet::actors::run(*parsed.value);
 }

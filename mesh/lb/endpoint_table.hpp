@@ -10,6 +10,7 @@
 namespace meshlet::lb {
 
 struct endpoint {
+  uint32_t id = 0;      // stable across snapshots while the address stays in the cluster
   std::string address; // "host:port" as configured: the endpoint's identity
   std::string ip;      // resolved address to connect to
   uint16_t port = 0;

@@ -1,0 +1,91 @@
+// effective_config: merging flags over the config file.
+#include "actors/supervisor/effective_config.hpp"
+
+#include <algorithm>
+
+namespace meshlet::actors {
+
+namespace {
+
+template <class T>
+T* find_named(std::vector<T>& xs, const std::string& name) {
+  auto i = std::find_if(xs.begin(), xs.end(), [&](const T& x) { return x.name == name; });
+  return i == xs.end() ? nullptr : &*i;
+}
+
+} // namespace
+
+config::load_result effective_config(const options& o) {
+  config::load_result r;
+  config::config cfg;
+  if (!o.config_file.empty()) {
+    r = config::load_file(o.config_file);
+    if (!r.value)
+      return r;
+    cfg = std::move(*r.value);
+  }
+  if (!o.upstreams.empty() || o.lb || !o.hash_header.empty()) {
+    auto* c = find_named(cfg.clusters, "default");
+    if (c == nullptr) {
+      if (o.upstreams.empty()) {
+        r.errors.push_back("meshlet: --lb/--hash-header apply to cluster 'default', which "
+                           "needs --upstream or a cluster named 'default' in the config");
+        r.value.reset();
+        return r;
+      }
+      cfg.clusters.push_back(config::cluster{});
+      c = &cfg.clusters.back();
+      c->name = "default";
+    }
+    if (!o.upstreams.empty()) {
+      c->endpoints.clear();
+      for (auto& a : o.upstreams)
+        c->endpoints.push_back(config::endpoint{a.to_string(), 1});
+    }
+    if (o.lb)
+      c->lb.name = *o.lb;
+    if (!o.hash_header.empty())
+      c->lb.hash_header = o.hash_header;
+  }
+  if (o.listen) {
+    const config::cluster* target = nullptr;
+    for (auto& c : cfg.clusters)
+      if (c.name == "default")
+        target = &c;
+    if (target == nullptr && cfg.clusters.size() == 1)
+      target = &cfg.clusters.front();
+    if (target == nullptr) {
+      r.errors.push_back("meshlet: --listen routes to cluster 'default': give --upstream or "
+                         "name one cluster 'default' in the config");
+      r.value.reset();
+      return r;
+    }
+    auto* route = find_named(cfg.routes, "default");
+    if (route == nullptr) {
+      cfg.routes.push_back(config::route{});
+      route = &cfg.routes.back();
+      route->name = "default";
+      route->clusters.push_back(config::weighted_cluster{target->name, 1});
+    }
+    auto* l = find_named(cfg.listeners, "default");
+    if (l == nullptr) {
+      cfg.listeners.push_back(config::listener{});
+      l = &cfg.listeners.back();
+      l->name = "default";
+      l->routes = {"default"};
+    }
+    l->address = o.listen->to_string();
+  }
+  if (cfg.listeners.empty())
+    r.errors.push_back("meshlet: no listener: give --listen or 'listeners:' in --config");
+  if (cfg.clusters.empty())
+    r.errors.push_back("meshlet: no cluster: give --upstream or 'clusters:' in --config");
+  if (!r.errors.empty()) {
+    r.value.reset();
+    return r;
+  }
+  r.value = std::move(cfg);
+  return r;
+}
+
+} // namespace meshlet::actors
