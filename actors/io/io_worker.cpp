@@ -64,6 +64,8 @@ void io_worker::publish(const std::string& cluster, lb::endpoint_table_ptr table
       rt->name = cluster;
       rt->cfg = cfg;
       rt->policy = lb::make_policy(cfg, rng_());
+      if (!rt->policy) // names are validated where config is read; never run without one
+        rt->policy = lb::make_policy(lb::policy_config{}, rng_());
     }
     rt->table = table;
     rt->policy->update(std::move(table));

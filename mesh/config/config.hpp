@@ -2,7 +2,10 @@
 // parse() reports every problem as one "FILE:LINE:COLUMN: message" line and never throws.
 #pragma once
 
+#include "mesh/health/health_state.hpp"
 #include "mesh/lb/policy.hpp"
+#include "mesh/outlier/outlier_detector.hpp"
+#include "mesh/retry/retry_policy.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,11 +21,25 @@ struct endpoint {
   uint32_t weight = 1; // 1..1000
 };
 
+// Active health checking with grpc.health.v1 (off unless configured).
+struct health_check {
+  bool enabled = false;
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds timeout{1000};
+  health::health_thresholds thresholds; // unhealthy 2, healthy 1
+  std::string service;                  // "" = the whole server
+};
+
 struct cluster {
   std::string name;
   std::vector<endpoint> endpoints; // never empty
   lb::policy_config lb;
   std::chrono::milliseconds dns_refresh{5000};
+  health_check health;
+  bool outlier_enabled = true; // passive ejection on failure streaks (linkerd-style default)
+  outlier::outlier_config outlier;
+  retry::retry_config retry;
+  retry::budget_config retry_budget;
 };
 
 struct header_match {

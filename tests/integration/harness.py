@@ -153,10 +153,13 @@ class Checks:
 
 def gen_python(proto_file, include_dir, out_dir=None):
     """Generates python grpcio stubs for proto_file (path relative to include_dir) with
-    grpc_tools into out_dir (a cache under the system temp dir by default) and puts that
-    directory on sys.path. Returns out_dir."""
-    out_dir = out_dir or os.path.join(tempfile.gettempdir(),
-                                      "meshlet-pygen-" + str(os.getuid()))
+    grpc_tools and puts their directory on sys.path. By default the directory is fresh and
+    owned by this process (removed at exit): tests start concurrently, and a shared cache that
+    protoc rewrites in place lets a concurrent importer read a half-written module."""
+    if out_dir is None:
+        import atexit
+        out_dir = tempfile.mkdtemp(prefix="meshlet-pygen-")
+        atexit.register(shutil.rmtree, out_dir, True)
     os.makedirs(out_dir, exist_ok=True)
     from grpc_tools import protoc  # python3-grpc-tools
     rc = protoc.main(["grpc_tools.protoc", f"-I{include_dir}", f"--python_out={out_dir}",
@@ -171,13 +174,3 @@ def gen_python(proto_file, include_dir, out_dir=None):
 INTEROP_PROTO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proto")
 TESTKIT_PROTO_DIR = os.path.join(os.path.dirname(REPO), "shared", "testkit", "proto")
 
-
-def gen_python_private(proto_file, include_dir):
-    """Like gen_python, but into a fresh directory owned by this process (removed at exit).
-    Use it in processes that start concurrently: gen_python's shared cache is rewritten in
-    place by protoc, so a concurrent importer can read a half-written module."""
-    import atexit
-    import shutil
-    out_dir = tempfile.mkdtemp(prefix="meshlet-pygen-")
-    atexit.register(shutil.rmtree, out_dir, True)
-    return gen_python(proto_file, include_dir, out_dir)

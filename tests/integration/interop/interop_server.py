@@ -32,7 +32,7 @@ import grpc
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import harness  # noqa: E402
 
-harness.gen_python_private("interop.proto", harness.INTEROP_PROTO_DIR)
+harness.gen_python("interop.proto", harness.INTEROP_PROTO_DIR)
 import interop_pb2 as pb  # noqa: E402
 import interop_pb2_grpc as pb_grpc  # noqa: E402
 
