@@ -72,11 +72,28 @@ lb::endpoint_table_ptr make_table(const config::cluster& c, std::map<std::string
   return t;
 }
 
+namespace {
+
+// Marks what active health checks took down; a new table object when anything changed.
+lb::endpoint_table_ptr with_health(lb::endpoint_table_ptr t, const std::map<std::string, bool>& down) {
+  if (down.empty())
+    return t;
+  auto copy = std::make_shared<lb::endpoint_table>(*t);
+  for (auto& ep : copy->endpoints) {
+    auto i = down.find(ep.address);
+    ep.eligible = i == down.end() || !i->second;
+  }
+  return copy;
+}
+
+} // namespace
+
 caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::cluster cluster,
-                             publish_fn publish, lb::endpoint_table_ptr initial) {
+                             publish_fn publish, probe_fn probes, lb::endpoint_table_ptr initial) {
   auto& st = self->state;
-  st.cluster = std::move(cluster);
+  st.cluster = std::make_shared<const config::cluster>(std::move(cluster));
   st.publish = std::move(publish);
+  st.probes = std::move(probes);
   if (initial) {
     st.table = initial;
     st.version = initial->version;
@@ -85,35 +102,61 @@ caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::
       st.next_id = std::max(st.next_id, ep.id + 1);
     }
   } else {
-    st.table = make_table(st.cluster, st.ids, st.next_id, ++st.version);
-    st.publish(st.cluster.name, st.table, st.cluster.lb);
+    st.table = make_table(*st.cluster, st.ids, st.next_id, ++st.version);
+    st.publish(st.cluster, st.table);
   }
-  auto refresh = [self] {
+  st.probes(st.cluster, st.table, caf::actor_cast<caf::actor>(self));
+  // Publishes the resolved table with health marks applied.
+  auto republish = [self](lb::endpoint_table_ptr resolved) {
     auto& s = self->state;
-    auto t = make_table(s.cluster, s.ids, s.next_id, s.version + 1);
-    if (same_endpoints(*t, *s.table))
+    s.table = with_health(std::move(resolved), s.down);
+    s.publish(s.cluster, s.table);
+  };
+  auto refresh = [self, republish] {
+    auto& s = self->state;
+    auto t = make_table(*s.cluster, s.ids, s.next_id, s.version + 1);
+    auto marked = with_health(t, s.down);
+    if (same_endpoints(*marked, *s.table))
       return;
     s.version = t->version;
-    spdlog::info("cluster {}: {} endpoint(s) (was {})", s.cluster.name, t->endpoints.size(),
+    spdlog::info("cluster {}: {} endpoint(s) (was {})", s.cluster->name, t->endpoints.size(),
                  s.table->endpoints.size());
-    s.table = std::move(t);
-    s.publish(s.cluster.name, s.table, s.cluster.lb);
+    republish(t);
+    s.probes(s.cluster, s.table, caf::actor_cast<caf::actor>(self));
   };
-  self->delayed_send(self, st.cluster.dns_refresh, resolve_atom::value);
+  self->delayed_send(self, st.cluster->dns_refresh, resolve_atom::value);
   return {
     [self](publish_atom) {
       auto& s = self->state;
-      s.publish(s.cluster.name, s.table, s.cluster.lb);
+      s.publish(s.cluster, s.table);
     },
     [self, refresh](resolve_atom) {
       refresh();
-      self->delayed_send(self, self->state.cluster.dns_refresh, resolve_atom::value);
+      self->delayed_send(self, self->state.cluster->dns_refresh, resolve_atom::value);
     },
-    [self](update_atom, config::cluster& c) {
+    [self, republish](update_atom, config::cluster& c) {
       auto& s = self->state;
-      s.cluster = std::move(c);
-      s.table = make_table(s.cluster, s.ids, s.next_id, ++s.version);
-      s.publish(s.cluster.name, s.table, s.cluster.lb);
+      s.cluster = std::make_shared<const config::cluster>(std::move(c));
+      if (!s.cluster->health.enabled)
+        s.down.clear();
+      republish(make_table(*s.cluster, s.ids, s.next_id, ++s.version));
+      s.probes(s.cluster, s.table, caf::actor_cast<caf::actor>(self));
+    },
+    [self](health_atom, const std::string& address, bool routable) {
+      auto& s = self->state;
+      bool was_down = s.down.count(address) && s.down[address];
+      if (was_down == !routable)
+        return;
+      s.down[address] = !routable;
+      spdlog::info("cluster {}: endpoint {} is {} (health check)", s.cluster->name, address,
+                   routable ? "up" : "down");
+      auto t = std::make_shared<lb::endpoint_table>(*s.table);
+      t->version = ++s.version;
+      for (auto& ep : t->endpoints)
+        if (ep.address == address)
+          ep.eligible = routable;
+      s.table = t;
+      s.publish(s.cluster, s.table);
     },
   };
 }

@@ -12,20 +12,28 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <caf/actor.hpp>
+
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace meshlet::actors {
 
-// Delivers a cluster's snapshot and policy config to every I/O thread (thread-safe).
-using publish_fn =
-  std::function<void(const std::string& cluster, lb::endpoint_table_ptr, const lb::policy_config&)>;
+using cluster_ptr = std::shared_ptr<const config::cluster>;
+// Delivers a cluster's config and snapshot to every I/O thread (thread-safe).
+using publish_fn = std::function<void(cluster_ptr, lb::endpoint_table_ptr)>;
+// Starts/stops the cluster's health probes (on an I/O thread) to match the snapshot; the
+// probes report to `balancer` with (health, address, routable).
+using probe_fn = std::function<void(cluster_ptr, lb::endpoint_table_ptr, caf::actor balancer)>;
 
 struct balancer_state {
-  config::cluster cluster;
+  cluster_ptr cluster;
   publish_fn publish;
+  probe_fn probes;
+  std::map<std::string, bool> down; // address -> active health check says down
   lb::endpoint_table_ptr table;
   std::map<std::string, uint32_t> ids; // endpoint address -> stable id
   uint32_t next_id = 1;
@@ -35,7 +43,7 @@ struct balancer_state {
 
 // `initial` is the snapshot the supervisor already published before the I/O threads started.
 caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::cluster cluster,
-                             publish_fn publish, lb::endpoint_table_ptr initial);
+                             publish_fn publish, probe_fn probes, lb::endpoint_table_ptr initial);
 
 // Resolves a cluster's endpoints into a snapshot, reusing ids from `ids` (and adding new ones).
 lb::endpoint_table_ptr make_table(const config::cluster& c, std::map<std::string, uint32_t>& ids,

@@ -2,6 +2,7 @@
 //   (publish)                 re-send the current snapshot to every I/O thread
 //   (resolve)                 re-resolve DNS names (sent to itself every dns_refresh)
 //   (update, config::cluster) a reloaded config for this cluster
+//   (health, address, routable) a health probe's verdict changed
 #pragma once
 
 #include "mesh/config/config.hpp"
@@ -14,6 +15,7 @@ namespace meshlet::actors {
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
 
 } // namespace meshlet::actors
 

@@ -2,6 +2,7 @@
 #include "actors/io/io_worker.hpp"
 
 #include "actors/connection/connection_actor.hpp"
+#include "actors/health/health_probe_actor.hpp"
 #include "actors/listener/listener_actor.hpp"
 #include "actors/upstream/upstream_pool.hpp"
 
@@ -54,26 +55,79 @@ bool same_policy(const lb::policy_config& a, const lb::policy_config& b) {
 }
 } // namespace
 
-void io_worker::publish(const std::string& cluster, lb::endpoint_table_ptr table,
-                        const lb::policy_config& cfg) {
-  asio::post(ctx_, [this, cluster, table = std::move(table), cfg]() mutable {
-    auto& rt = clusters_[cluster];
-    if (!rt || !same_policy(rt->cfg, cfg)) {
+static bool same_outlier(const outlier::outlier_config& a, const outlier::outlier_config& b) {
+  return a.failure_statuses == b.failure_statuses
+         && a.consecutive_failures == b.consecutive_failures
+         && a.base_ejection == b.base_ejection && a.max_ejection == b.max_ejection
+         && a.max_ejection_percent == b.max_ejection_percent
+         && a.panic_threshold_percent == b.panic_threshold_percent;
+}
+
+void io_worker::publish(std::shared_ptr<const config::cluster> c, lb::endpoint_table_ptr table) {
+  asio::post(ctx_, [this, c = std::move(c), table = std::move(table)]() mutable {
+    auto& rt = clusters_[c->name];
+    if (!rt || !same_policy(rt->cfg, c->lb)) {
       // A new policy instance; calls in flight keep the old one (and its load counts).
-      rt = std::make_shared<cluster_runtime>();
-      rt->name = cluster;
-      rt->cfg = cfg;
-      rt->policy = lb::make_policy(cfg, rng_());
-      if (!rt->policy) // names are validated where config is read; never run without one
-        rt->policy = lb::make_policy(lb::policy_config{}, rng_());
+      auto fresh = std::make_shared<cluster_runtime>();
+      fresh->name = c->name;
+      fresh->cfg = c->lb;
+      fresh->policy = lb::make_policy(c->lb, rng_());
+      if (!fresh->policy) // names are validated where config is read; never run without one
+        fresh->policy = lb::make_policy(lb::policy_config{}, rng_());
+      if (rt)
+        fresh->outlier = rt->outlier;
+      rt = std::move(fresh);
     }
+    if (!c->outlier_enabled)
+      rt->outlier.reset();
+    else if (!rt->outlier || !same_outlier(rt->outlier->config(), c->outlier))
+      rt->outlier = std::make_shared<outlier::outlier_detector>(c->outlier);
+    if (rt->outlier) {
+      for (auto& ep : table->endpoints)
+        if (!rt->outlier->contains(ep.id))
+          rt->outlier->add_endpoint(ep.id);
+      if (rt->table)
+        for (auto& old : rt->table->endpoints) {
+          bool kept = false;
+          for (auto& ep : table->endpoints)
+            kept = kept || ep.id == old.id;
+          if (!kept)
+            rt->outlier->remove_endpoint(old.id);
+        }
+    }
+    rt->config = std::move(c);
     rt->table = table;
     rt->policy->update(std::move(table));
   });
 }
 
+void io_worker::sync_probes(std::shared_ptr<const config::cluster> c, lb::endpoint_table_ptr table,
+                            caf::actor balancer) {
+  asio::post(ctx_, [this, c = std::move(c), table = std::move(table),
+                    balancer = std::move(balancer)]() mutable {
+    auto& mine = probes_[c->name];
+    if (!c->health.enabled) {
+      mine.clear();
+      return;
+    }
+    std::unordered_map<std::string, std::unique_ptr<health_probe_actor>> next;
+    for (auto& ep : table->endpoints) {
+      auto i = mine.find(ep.address);
+      if (i != mine.end())
+        next.emplace(ep.address, std::move(i->second));
+      else
+        next.emplace(ep.address,
+                     std::make_unique<health_probe_actor>(*this, ep, c->health, balancer));
+    }
+    mine = std::move(next);
+  });
+}
+
 void io_worker::remove_cluster(const std::string& cluster) {
-  asio::post(ctx_, [this, cluster] { clusters_.erase(cluster); });
+  asio::post(ctx_, [this, cluster] {
+    clusters_.erase(cluster);
+    probes_.erase(cluster);
+  });
 }
 
 void io_worker::publish_routes(route_state_ptr routes) {
@@ -114,6 +168,7 @@ void io_worker::join() {
   // The thread's actors die on this thread's watch, while the actor system lives.
   dirty_.clear();
   connections_.clear();
+  probes_.clear();
   pools_.clear();
   listeners_.clear();
 }

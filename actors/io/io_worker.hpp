@@ -6,8 +6,10 @@
 #pragma once
 
 #include "actors/host/actor_host.hpp"
+#include "mesh/config/config.hpp"
 #include "mesh/lb/endpoint_table.hpp"
 #include "mesh/lb/policy.hpp"
+#include "mesh/outlier/outlier_detector.hpp"
 #include "mesh/routing/router.hpp"
 
 #include <asio/io_context.hpp>
@@ -24,6 +26,7 @@
 namespace meshlet::actors {
 
 class connection_actor;
+class health_probe_actor;
 class listener_actor;
 class upstream_pool;
 
@@ -40,9 +43,13 @@ public:
 // the instance they picked from, so a reload never disturbs them.
 struct cluster_runtime {
   std::string name;
+  std::shared_ptr<const config::cluster> config;
   lb::endpoint_table_ptr table;
   lb::policy_config cfg;
   std::unique_ptr<lb::policy> policy;
+  // Passive outlier detection from this thread's calls (null when disabled): a failure
+  // streak ejects at once here, without a round trip through the balancer.
+  std::shared_ptr<outlier::outlier_detector> outlier;
 };
 using cluster_runtime_ptr = std::shared_ptr<cluster_runtime>;
 
@@ -75,9 +82,12 @@ public:
   uint16_t bound_port(size_t i) const;
   void set_listener_port(size_t i, uint16_t port);
   void start();
-  // Thread-safe: a cluster's new snapshot and policy config.
-  void publish(const std::string& cluster, lb::endpoint_table_ptr table,
-               const lb::policy_config& cfg);
+  // Thread-safe: a cluster's config and new snapshot.
+  void publish(std::shared_ptr<const config::cluster> cluster, lb::endpoint_table_ptr table);
+  // Thread-safe: runs the cluster's health probes on this thread, one per endpoint of
+  // `table` (none when health checks are off); they report to `balancer`.
+  void sync_probes(std::shared_ptr<const config::cluster> cluster, lb::endpoint_table_ptr table,
+                   caf::actor balancer);
   // Thread-safe: clusters no longer configured.
   void remove_cluster(const std::string& cluster);
   // Thread-safe: the routes of every listener.
@@ -125,6 +135,10 @@ private:
   std::unordered_map<std::string, std::unique_ptr<upstream_pool>> pools_;
   std::unordered_map<connection_actor*, std::unique_ptr<connection_actor>> connections_;
   std::vector<std::unique_ptr<listener_actor>> listeners_;
+  // cluster -> endpoint address -> probe
+  std::unordered_map<std::string,
+                     std::unordered_map<std::string, std::unique_ptr<health_probe_actor>>>
+    probes_;
   std::vector<flushable*> dirty_;
   bool flush_posted_ = false;
   bool draining_ = false;

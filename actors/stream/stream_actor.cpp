@@ -93,6 +93,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
     [this](resp_trl_atom, h2::header_block_ptr& h) {
       if (finished_)
         return;
+      report_status(*h); // grpc-status in trailers counts like Trailers-Only
       tell(connection_, resp_trl_atom::value, sid_, std::move(h));
       upstream_ = nullptr;
       finish();
@@ -106,6 +107,8 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
     if (auto d = grpc::parse_timeout(*t)) {
       deadline_ = started_ + std::chrono::duration_cast<duration>(*d);
       deadline_timer_.arm(*d, [this] {
+        if (up_sid_ > 0)
+          report(outlier::outcome::timeout());
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started_);
         fail(grpc::status_code::deadline_exceeded,
              "deadline exceeded after " + std::to_string(ms.count()) + "ms (grpc-timeout "
@@ -166,9 +169,20 @@ void stream_actor::try_open() {
   if (!cluster_->cfg.hash_header.empty())
     if (auto* v = request_->find(cluster_->cfg.hash_header))
       req.hash_key = *v;
-  req.usable = [this](size_t i) {
+  // Outlier ejections apply unless so many endpoints are out that the cluster panics and
+  // balances over all of them.
+  auto* od = cluster_->outlier.get();
+  bool skip_ejected = od != nullptr;
+  if (od) {
+    size_t total = table_->endpoints.size();
+    size_t ejected = od->ejected_count(req.now);
+    skip_ejected = ejected > 0 && !od->balance_over_all(total - ejected, total);
+  }
+  req.usable = [this, od, skip_ejected, t = req.now](size_t i) {
     auto& ep = table_->endpoints[i];
     if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
+      return false;
+    if (skip_ejected && od->is_ejected(ep.id, t))
       return false;
     return worker_.pool_for(ep).available();
   };
@@ -237,9 +251,22 @@ void stream_actor::on_opened(int32_t up_sid) {
     tell(upstream_, req_data_atom::value, up_sid_, std::string{}, true);
 }
 
+void stream_actor::report(const outlier::outcome& o) {
+  if (cluster_ && cluster_->outlier && table_ && picked_ < table_->endpoints.size())
+    cluster_->outlier->report(table_->endpoints[picked_].id, o, now());
+}
+
+void stream_actor::report_status(const h2::header_block& h) {
+  if (auto* s = h.find("grpc-status")) {
+    auto code = grpc::parse_status(*s);
+    report(outlier::outcome::from_status(code ? *code : grpc::status_code::unknown));
+  }
+}
+
 void stream_actor::on_open_failed(const std::string& why, bool retryable) {
   if (finished_)
     return;
+  report(outlier::outcome::connect_failure());
   waiting_open_ = false;
   upstream_ = nullptr;
   last_error_ = why;
@@ -279,6 +306,8 @@ void stream_actor::on_response_headers(h2::header_block_ptr h, bool end) {
                          [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
           f.end());
   response_started_ = true;
+  if (end)
+    report_status(*h); // Trailers-Only
   tell(connection_, resp_hdrs_atom::value, sid_, std::move(h), end);
   if (end) {
     upstream_ = nullptr;
@@ -290,6 +319,7 @@ void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
   if (finished_)
     return;
   upstream_ = nullptr;
+  report(outlier::outcome::reset());
   auto code = h2_code == 0 ? grpc::status_code::unavailable : grpc::status_from_h2_error(h2_code);
   fail(code, why);
 }

@@ -36,6 +36,9 @@ private:
   void on_open_failed(const std::string& why, bool retryable);
   void on_response_headers(h2::header_block_ptr h, bool end);
   void on_upstream_lost(uint32_t h2_code, const std::string& why);
+  // Passive outlier detection: this call's outcome on the endpoint it picked.
+  void report(const outlier::outcome& o);
+  void report_status(const h2::header_block& h);
   // Ends the call with a status meshlet generates (Trailers-Only when no response
   // headers went out yet, trailers otherwise) and resets the upstream stream.
   void fail(grpc::status_code code, const std::string& message);

@@ -38,10 +38,13 @@ class control_plane {
 public:
   control_plane(caf::actor_system& sys, std::vector<std::unique_ptr<io_worker>>& workers)
     : sys_(sys), workers_(workers) {
-    publish_ = [this](const std::string& cluster, lb::endpoint_table_ptr t,
-                      const lb::policy_config& cfg) {
+    publish_ = [this](cluster_ptr c, lb::endpoint_table_ptr t) {
       for (auto& w : workers_)
-        w->publish(cluster, t, cfg);
+        w->publish(c, t);
+    };
+    // Health probes run on the first I/O thread: a few sockets, never on a call's path.
+    probes_ = [this](cluster_ptr c, lb::endpoint_table_ptr t, caf::actor balancer) {
+      workers_.front()->sync_probes(std::move(c), std::move(t), std::move(balancer));
     };
   }
 
@@ -56,8 +59,8 @@ public:
         uint32_t next = 1;
         // The first snapshot is resolved and published before any call can arrive.
         auto t = make_table(c, ids, next, 1);
-        publish_(c.name, t, c.lb);
-        balancers_[c.name] = sys_.spawn(balancer_actor, c, publish_, t);
+        publish_(std::make_shared<const config::cluster>(c), t);
+        balancers_[c.name] = sys_.spawn(balancer_actor, c, publish_, probes_, t);
       } else {
         caf::anon_send(i->second, update_atom::value, c);
       }
@@ -87,6 +90,7 @@ private:
   caf::actor_system& sys_;
   std::vector<std::unique_ptr<io_worker>>& workers_;
   publish_fn publish_;
+  probe_fn probes_;
   std::map<std::string, caf::actor> balancers_;
 };
 
