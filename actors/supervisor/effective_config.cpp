@@ -24,12 +24,16 @@ config::load_result effective_config(const options& o) {
       return r;
     cfg = std::move(*r.value);
   }
-  if (!o.upstreams.empty() || o.lb || !o.hash_header.empty()) {
+  bool cluster_flags = o.lb || !o.hash_header.empty() || o.health_interval_ms
+                       || o.health_timeout_ms || !o.health_service.empty()
+                       || o.outlier_consecutive || o.outlier_base_ms || o.no_outlier;
+  if (!o.upstreams.empty() || cluster_flags) {
     auto* c = find_named(cfg.clusters, "default");
     if (c == nullptr) {
       if (o.upstreams.empty()) {
-        r.errors.push_back("meshlet: --lb/--hash-header apply to cluster 'default', which "
-                           "needs --upstream or a cluster named 'default' in the config");
+        r.errors.push_back("meshlet: --lb, --hash-header, --health-* and --outlier-* apply to "
+                           "cluster 'default', which needs --upstream or a cluster named "
+                           "'default' in the config");
         r.value.reset();
         return r;
       }
@@ -46,6 +50,25 @@ config::load_result effective_config(const options& o) {
       c->lb.name = *o.lb;
     if (!o.hash_header.empty())
       c->lb.hash_header = o.hash_header;
+    if (o.health_interval_ms) {
+      c->health.enabled = true;
+      c->health.interval = std::chrono::milliseconds{o.health_interval_ms};
+    }
+    if (o.health_timeout_ms)
+      c->health.timeout = std::chrono::milliseconds{o.health_timeout_ms};
+    if (!o.health_service.empty())
+      c->health.service = o.health_service;
+    if (c->health.timeout > c->health.interval)
+      c->health.timeout = c->health.interval;
+    if (o.outlier_consecutive)
+      c->outlier.consecutive_failures = static_cast<uint32_t>(o.outlier_consecutive);
+    if (o.outlier_base_ms) {
+      c->outlier.base_ejection = std::chrono::milliseconds{o.outlier_base_ms};
+      if (c->outlier.max_ejection < c->outlier.base_ejection)
+        c->outlier.max_ejection = c->outlier.base_ejection;
+    }
+    if (o.no_outlier)
+      c->outlier_enabled = false;
   }
   if (o.listen) {
     const config::cluster* target = nullptr;

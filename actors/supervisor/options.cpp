@@ -26,6 +26,19 @@ parse_result parse_options(int argc, char** argv) {
                  "policy of cluster 'default': round_robin weighted_round_robin least_request "
                  "peak_ewma ring_hash random");
   app.add_option("--hash-header", o.hash_header, "ring_hash: the request header to hash");
+  app.add_option("--health-interval-ms", o.health_interval_ms,
+                 "cluster 'default': check endpoints with grpc.health.v1 this often")
+    ->check(CLI::Range(1L, 86400000L));
+  app.add_option("--health-timeout-ms", o.health_timeout_ms, "health check timeout (1000)")
+    ->check(CLI::Range(1L, 86400000L));
+  app.add_option("--health-service", o.health_service, "service name asked about ('')");
+  app.add_option("--outlier-consecutive", o.outlier_consecutive,
+                 "failures in a row that eject an endpoint (5)")
+    ->check(CLI::Range(1L, 1000L));
+  app.add_option("--outlier-base-ejection-ms", o.outlier_base_ms,
+                 "first ejection time, times the ejection count (30000)")
+    ->check(CLI::Range(1L, 86400000L));
+  app.add_flag("--no-outlier", o.no_outlier, "no passive outlier ejection for cluster 'default'");
   app.add_option("--config", o.config_file, "YAML config file (flags override it)");
   app.add_option("--check-config", o.check_config, "validate a YAML config file and exit");
   app.add_option("--threads", o.threads, "I/O threads (default: cores)")

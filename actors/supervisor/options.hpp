@@ -16,6 +16,13 @@ struct options {
   std::vector<net::address> upstreams; // --upstream: cluster "default" (empty: not given)
   std::optional<std::string> lb;       // --lb: policy of cluster "default"
   std::string hash_header;             // --hash-header: ring_hash key of cluster "default"
+  // Health / outlier knobs for cluster "default" (0 / empty: not given).
+  long health_interval_ms = 0; // --health-interval-ms: enables grpc.health.v1 checks
+  long health_timeout_ms = 0;
+  std::string health_service;
+  long outlier_consecutive = 0;
+  long outlier_base_ms = 0;
+  bool no_outlier = false;
   std::string config_file;             // --config
   std::string check_config;            // --check-config FILE: validate and exit
   unsigned threads = 1;
