@@ -74,10 +74,16 @@ void io_worker::publish(std::shared_ptr<const config::cluster> c, lb::endpoint_t
       fresh->policy = lb::make_policy(c->lb, rng_());
       if (!fresh->policy) // names are validated where config is read; never run without one
         fresh->policy = lb::make_policy(lb::policy_config{}, rng_());
-      if (rt)
+      if (rt) {
         fresh->outlier = rt->outlier;
+        fresh->budget = rt->budget;
+        fresh->active_calls = rt->active_calls;
+      }
       rt = std::move(fresh);
     }
+    rt->retry = std::make_shared<retry::retry_policy>(c->retry);
+    if (!rt->budget)
+      rt->budget = std::make_shared<retry::windowed_budget>(c->retry_budget);
     if (!c->outlier_enabled)
       rt->outlier.reset();
     else if (!rt->outlier || !same_outlier(rt->outlier->config(), c->outlier))

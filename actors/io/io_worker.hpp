@@ -10,6 +10,8 @@
 #include "mesh/lb/endpoint_table.hpp"
 #include "mesh/lb/policy.hpp"
 #include "mesh/outlier/outlier_detector.hpp"
+#include "mesh/retry/retry_policy.hpp"
+#include "mesh/retry/windowed_budget.hpp"
 #include "mesh/routing/router.hpp"
 
 #include <asio/io_context.hpp>
@@ -50,6 +52,10 @@ struct cluster_runtime {
   // Passive outlier detection from this thread's calls (null when disabled): a failure
   // streak ejects at once here, without a round trip through the balancer.
   std::shared_ptr<outlier::outlier_detector> outlier;
+  // Retries (gRPC A6) and this thread's share of the retry budget.
+  std::shared_ptr<retry::retry_policy> retry;
+  std::shared_ptr<retry::windowed_budget> budget;
+  std::shared_ptr<size_t> active_calls = std::make_shared<size_t>(0);
 };
 using cluster_runtime_ptr = std::shared_ptr<cluster_runtime>;
 

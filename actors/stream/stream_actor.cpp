@@ -9,6 +9,7 @@
 #include "mesh/routing/router.hpp"
 
 #include <nghttp2/nghttp2.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -48,7 +49,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
                            int32_t sid, h2::header_block_ptr request, bool end)
   : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
-    request_ended_(end) {
+    request_ended_(end), retry_timer_(w.context()) {
   set_behavior({
     // -- from the downstream connection ----------------------------------------
     [this](req_data_atom, std::string& chunk, bool end) { forward_request(std::move(chunk), end); },
@@ -99,7 +100,13 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
       finish();
     },
     [this](up_lost_atom, uint32_t code, const std::string& why) { on_upstream_lost(code, why); },
-    [this](req_sent_atom, uint64_t n) { tell(connection_, consume_atom::value, sid_, n); },
+    [this](req_sent_atom, uint64_t n) {
+      // A retry sends replayed bytes again: the client's window is re-opened only once.
+      n = std::min<uint64_t>(n, req_received_ - req_acked_);
+      req_acked_ += n;
+      if (n > 0)
+        tell(connection_, consume_atom::value, sid_, n);
+    },
   });
 
   // grpc-timeout: enforced here, forwarded minus the time already spent.
@@ -144,12 +151,17 @@ void stream_actor::route(const std::string& listener) {
     fail(grpc::status_code::unavailable, "cluster " + *target + " has no endpoints yet");
     return;
   }
+  ++*cluster_->active_calls;
+  counted_active_ = true;
+  cluster_->budget->deposit(now());
   try_open();
 }
 
 stream_actor::~stream_actor() {
   if (finished_)
     return;
+  if (counted_active_)
+    --*cluster_->active_calls;
   if (upstream_ && up_sid_ > 0)
     tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
   if (started_id_ != 0) {
@@ -282,6 +294,17 @@ void stream_actor::forward_request(std::string&& chunk, bool end) {
     return;
   if (end)
     request_ended_ = true;
+  req_received_ += chunk.size();
+  if (!replay_overflow_ && !chunk.empty()) {
+    size_t limit = cluster_ && cluster_->retry ? cluster_->retry->config().buffer_limit : 0;
+    if (replay_.size() + chunk.size() <= limit) {
+      replay_.append(chunk);
+    } else {
+      replay_overflow_ = true; // too large to replay: this call is not retried
+      replay_.clear();
+      replay_.shrink_to_fit();
+    }
+  }
   if (up_sid_ == 0) {
     if (!chunk.empty())
       held_.push_back(std::move(chunk));
@@ -305,9 +328,16 @@ void stream_actor::on_response_headers(h2::header_block_ptr h, bool end) {
   f.erase(std::remove_if(f.begin(), f.end(),
                          [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
           f.end());
-  response_started_ = true;
-  if (end)
+  if (end) {
     report_status(*h); // Trailers-Only
+    if (auto* st = h->find("grpc-status")) {
+      auto code = grpc::parse_status(*st);
+      if (code && *code != grpc::status_code::ok
+          && maybe_retry(retry::attempt_failure::from_status(*code)))
+        return;
+    }
+  }
+  response_started_ = true;
   tell(connection_, resp_hdrs_atom::value, sid_, std::move(h), end);
   if (end) {
     upstream_ = nullptr;
@@ -320,6 +350,13 @@ void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
     return;
   upstream_ = nullptr;
   report(outlier::outcome::reset());
+  // REFUSED_STREAM (also a stream above a GOAWAY's last id): not processed, always safe. A
+  // lost connection counts as UNAVAILABLE, retried only where configured.
+  auto f = h2_code == NGHTTP2_REFUSED_STREAM ? retry::attempt_failure::refused_stream()
+           : h2_code == 0 ? retry::attempt_failure::from_status(grpc::status_code::unavailable)
+                          : retry::attempt_failure::reset(h2_code);
+  if (maybe_retry(f))
+    return;
   auto code = h2_code == 0 ? grpc::status_code::unavailable : grpc::status_from_h2_error(h2_code);
   fail(code, why);
 }
@@ -327,6 +364,8 @@ void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
 void stream_actor::fail(grpc::status_code code, const std::string& message) {
   if (finished_)
     return;
+  spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path") ? *request_->find(":path") : "?",
+                grpc::status_name(code), message, attempt_);
   if (upstream_ && up_sid_ > 0)
     tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
   upstream_ = nullptr;
@@ -342,11 +381,71 @@ void stream_actor::finish() {
     return;
   finished_ = true;
   deadline_timer_.cancel();
+  retry_timer_.cancel();
+  if (counted_active_)
+    --*cluster_->active_calls;
+  counted_active_ = false;
   if (started_id_ != 0) {
     auto t = now();
     cluster_->policy->on_finish(started_id_, t - opened_at_, t);
   }
   tell(connection_, done_atom::value, sid_);
+}
+
+bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
+  if (finished_ || response_started_ || !cluster_ || !cluster_->retry)
+    return false;
+  retry::attempt_info info;
+  info.when = retry::phase::before_headers_sent;
+  info.failure = f;
+  info.attempt = attempt_;
+  info.request_bytes_buffered = replay_.size();
+  info.request_exceeded_limit = replay_overflow_;
+  if (auto* p = request_->find(":path"))
+    info.method = *p;
+  auto t = now();
+  if (deadline_)
+    info.deadline_left = std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline_ - t);
+  auto d = cluster_->retry->decide(info, worker_.uniform());
+  if (!d.retry)
+    return false;
+  if (!cluster_->budget->try_withdraw(t))
+    return false; // the budget keeps retries from storming a sick cluster
+  reset_attempt();
+  ++attempt_;
+  bool found = false;
+  for (auto& x : request_->fields)
+    if (x.name == "grpc-previous-rpc-attempts") {
+      x.value = std::to_string(attempt_ - 1);
+      found = true;
+    }
+  if (!found)
+    request_->add("grpc-previous-rpc-attempts", std::to_string(attempt_ - 1));
+  retry_timer_.arm(d.backoff, [this] {
+    if (finished_)
+      return;
+    // Prefer an endpoint this call has not tried; if every one was, any will do.
+    if (table_ && tried_.size() >= table_->endpoints.size())
+      tried_.erase(tried_.begin(), tried_.end() - 1);
+    try_open();
+  });
+  return true;
+}
+
+void stream_actor::reset_attempt() {
+  if (upstream_ && up_sid_ > 0)
+    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+  if (started_id_ != 0) {
+    auto t = now();
+    cluster_->policy->on_finish(started_id_, t - opened_at_, t);
+  }
+  started_id_ = 0;
+  upstream_ = nullptr;
+  up_sid_ = 0;
+  waiting_open_ = false;
+  held_.clear();
+  if (!replay_.empty())
+    held_.push_back(replay_);
 }
 
 } // namespace meshlet::actors

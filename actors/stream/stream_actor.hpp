@@ -39,6 +39,10 @@ private:
   // Passive outlier detection: this call's outcome on the endpoint it picked.
   void report(const outlier::outcome& o);
   void report_status(const h2::header_block& h);
+  // gRPC A6: tries the call again (after a jittered backoff, preferring another endpoint) when
+  // nothing reached the client yet, the failure allows it and the budget has room.
+  bool maybe_retry(const retry::attempt_failure& f);
+  void reset_attempt();
   // Ends the call with a status meshlet generates (Trailers-Only when no response
   // headers went out yet, trailers otherwise) and resets the upstream stream.
   void fail(grpc::status_code code, const std::string& message);
@@ -67,6 +71,14 @@ private:
   std::vector<std::string> held_; // request body received before the upstream stream opened
   bool request_ended_ = false;    // the client finished its request
   bool waiting_open_ = false;
+  // Retries: the request body kept for replay (up to the cluster's buffer limit).
+  std::string replay_;
+  bool replay_overflow_ = false;
+  uint64_t req_received_ = 0; // request body bytes from the client
+  uint64_t req_acked_ = 0;    // of which the client's window was re-opened for
+  uint32_t attempt_ = 1;
+  bool counted_active_ = false;
+  io::timer retry_timer_;
   bool ended_with_headers_ = false; // the open carried END_STREAM
 
   // downstream side

@@ -1,11 +1,28 @@
 // effective_config: merging flags over the config file.
 #include "actors/supervisor/effective_config.hpp"
 
+#include "transport/grpc/status.hpp"
+
 #include <algorithm>
+#include <cctype>
+#include <optional>
 
 namespace meshlet::actors {
 
 namespace {
+
+// A status by its gRPC name, in either case ("UNAVAILABLE", "unavailable").
+std::optional<grpc::status_code> status_by_name(const std::string& name) {
+  for (int i = 0; i <= 16; ++i) {
+    auto code = static_cast<grpc::status_code>(i);
+    auto n = grpc::status_name(code);
+    if (n.size() == name.size()
+        && std::equal(n.begin(), n.end(), name.begin(),
+                      [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); }))
+      return code;
+  }
+  return std::nullopt;
+}
 
 template <class T>
 T* find_named(std::vector<T>& xs, const std::string& name) {
@@ -26,7 +43,8 @@ config::load_result effective_config(const options& o) {
   }
   bool cluster_flags = o.lb || !o.hash_header.empty() || o.health_interval_ms
                        || o.health_timeout_ms || !o.health_service.empty()
-                       || o.outlier_consecutive || o.outlier_base_ms || o.no_outlier;
+                       || o.outlier_consecutive || o.outlier_base_ms || o.no_outlier
+                       || !o.retry_on.empty() || o.max_attempts;
   if (!o.upstreams.empty() || cluster_flags) {
     auto* c = find_named(cfg.clusters, "default");
     if (c == nullptr) {
@@ -69,6 +87,27 @@ config::load_result effective_config(const options& o) {
     }
     if (o.no_outlier)
       c->outlier_enabled = false;
+    if (!o.retry_on.empty()) {
+      c->retry.retry_on.clear();
+      size_t start = 0;
+      while (start <= o.retry_on.size()) {
+        auto comma = o.retry_on.find(',', start);
+        auto name = o.retry_on.substr(start, comma == std::string::npos ? std::string::npos
+                                                                        : comma - start);
+        auto code = status_by_name(name);
+        if (!code) {
+          r.errors.push_back("meshlet: --retry-on '" + name + "': not a gRPC status name");
+          r.value.reset();
+          return r;
+        }
+        c->retry.retry_on.insert(*code);
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+    }
+    if (o.max_attempts)
+      c->retry.max_attempts = static_cast<uint32_t>(o.max_attempts);
   }
   if (o.listen) {
     const config::cluster* target = nullptr;

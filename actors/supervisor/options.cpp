@@ -39,6 +39,11 @@ parse_result parse_options(int argc, char** argv) {
                  "first ejection time, times the ejection count (30000)")
     ->check(CLI::Range(1L, 86400000L));
   app.add_flag("--no-outlier", o.no_outlier, "no passive outlier ejection for cluster 'default'");
+  app.add_option("--retry-on", o.retry_on,
+                 "cluster 'default': statuses retried before any response header, e.g. "
+                 "unavailable,resource_exhausted (connect failures and REFUSED_STREAM always are)");
+  app.add_option("--max-attempts", o.max_attempts, "attempts per call, the first included (3)")
+    ->check(CLI::Range(1L, 10L));
   app.add_option("--config", o.config_file, "YAML config file (flags override it)");
   app.add_option("--check-config", o.check_config, "validate a YAML config file and exit");
   app.add_option("--threads", o.threads, "I/O threads (default: cores)")

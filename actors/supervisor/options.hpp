@@ -23,6 +23,8 @@ struct options {
   long outlier_consecutive = 0;
   long outlier_base_ms = 0;
   bool no_outlier = false;
+  std::string retry_on;        // --retry-on: status names, comma-separated
+  long max_attempts = 0;
   std::string config_file;             // --config
   std::string check_config;            // --check-config FILE: validate and exit
   unsigned threads = 1;

@@ -1,4 +1,4 @@
-// retry_policy and retry_budget: see the header for the exact rules.
+// retry_policy: see the header for the exact rules.
 #include "mesh/retry/retry_policy.hpp"
 
 #include <algorithm>
@@ -9,7 +9,6 @@ namespace meshlet::retry {
 namespace {
 
 constexpr std::uint32_t h2_refused_stream = 0x7;
-constexpr std::uint64_t one_token = 1'000'000'000; // credit units per token (ns per second)
 
 } // namespace
 
@@ -91,47 +90,6 @@ retry_decision retry_policy::decide(const attempt_info &info, double u) const {
       return {false, reason::deadline_too_close};
   }
   return {true, not_processed ? reason::not_processed : reason::retryable_status, delay};
-}
-
-retry_budget::retry_budget(budget_config config) : config_(config) {}
-
-void retry_budget::refill(time_point now) {
-  const std::uint64_t rate = config_.min_retries_per_second;
-  const std::uint64_t cap = rate * one_token;
-  if (!last_refill_) {
-    last_refill_ = now;
-    credit_ = cap;
-    return;
-  }
-  if (now <= *last_refill_)
-    return;
-  auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - *last_refill_).count();
-  // One second refills the bucket from empty; clamping keeps the product in 64 bits.
-  auto ns = static_cast<std::uint64_t>(std::min<std::int64_t>(elapsed, 1'000'000'000));
-  credit_ = std::min(cap, credit_ + ns * rate);
-  last_refill_ = now;
-}
-
-bool retry_budget::try_acquire(time_point now, std::size_t active_calls) {
-  refill(now);
-  if ((in_flight_ + 1) * 100 <= std::size_t{config_.ratio_percent} * active_calls) {
-    ++in_flight_;
-    ++counters_.allowed_by_ratio;
-    return true;
-  }
-  if (credit_ >= one_token) {
-    credit_ -= one_token;
-    ++in_flight_;
-    ++counters_.allowed_by_minimum;
-    return true;
-  }
-  ++counters_.denied;
-  return false;
-}
-
-void retry_budget::release() {
-  if (in_flight_ > 0)
-    --in_flight_;
 }
 
 } // namespace meshlet::retry

@@ -1,6 +1,6 @@
 // retry_policy: may a failed gRPC call attempt be retried (gRPC A6 semantics), and after what
-// backoff; retry_budget: the cluster-wide allowance that keeps retries from storming a sick
-// cluster. Plain classes: time and randomness are parameters.
+// backoff, plus the retry budget's settings (windowed_budget.hpp enforces them). Plain classes:
+// time and randomness are parameters.
 #pragma once
 
 #include "transport/grpc/status.hpp"
@@ -119,47 +119,16 @@ private:
   retry_config config_;
 };
 
+// The retry budget (see windowed_budget.hpp): retries stay within ratio_percent of the calls of
+// the last 10 s, plus a floor of min_retries_per_second.
 struct budget_config {
-  std::uint32_t ratio_percent = 20;         // share of active calls that may be retries in flight
-  std::uint32_t min_retries_per_second = 3; // token bucket: rate and burst
+  std::uint32_t ratio_percent = 20;
+  std::uint32_t min_retries_per_second = 3;
 };
 
 struct budget_counters {
-  std::uint64_t allowed_by_ratio = 0;
-  std::uint64_t allowed_by_minimum = 0;
+  std::uint64_t allowed = 0;
   std::uint64_t denied = 0;
-};
-
-// The retry budget of one cluster (Envoy's retry budget with Linkerd's minimum rate). Exactly:
-// - try_acquire(now, active_calls) passes when, counting this retry, retries in flight stay
-//   within ratio_percent of active_calls: (in_flight + 1) × 100 <= ratio_percent × active_calls.
-//   active_calls = calls in flight on the cluster, a call being retried counted once.
-// - Otherwise it passes if the minimum bucket holds a token and takes it. The bucket holds at most
-//   min_retries_per_second tokens, starts full (at the first try_acquire), and refills
-//   continuously at min_retries_per_second per second (integer arithmetic, no drift).
-// - Either way a passed retry counts as in flight until release().
-// So with 10 active calls, 20% and 3/s, and no retry finishing: 5 retries pass at once (2 by the
-// ratio, 3 from the bucket), then one every 1/3 s. Retries that finish (release) free their
-// ratio share again: the ratio caps retry concurrency, the bucket is a floor for small clusters.
-// Not thread-safe: one budget per cluster, owned by one actor (or per thread with a share).
-class retry_budget {
-public:
-  explicit retry_budget(budget_config config = {});
-
-  bool try_acquire(time_point now, std::size_t active_calls);
-  void release();
-
-  std::size_t in_flight() const { return in_flight_; }
-  const budget_counters &counters() const { return counters_; }
-
-private:
-  void refill(time_point now);
-
-  budget_config config_;
-  std::size_t in_flight_ = 0;
-  std::optional<time_point> last_refill_;
-  std::uint64_t credit_ = 0; // tokens × 1e9: one second of refill adds rate × 1e9
-  budget_counters counters_;
 };
 
 } // namespace meshlet::retry

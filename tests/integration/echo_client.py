@@ -423,3 +423,89 @@ class StallServer:
         self._stop = True
         self._thread.join(timeout=2)
         self.lsock.close()
+
+
+# grpc.health.v1 without the grpcio-health-checking package: HealthCheckRequest{service} is
+# field 1 (string), HealthCheckResponse{status} field 1 (enum) on the wire.
+HEALTH_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
+
+
+def health_check(port, service="", timeout=2.0):
+    """grpc.health.v1.Health/Check straight to 127.0.0.1:port: the serving status name
+    ("SERVING", "NOT_SERVING", ...), or the status code name if the call fails
+    (e.g. "UNIMPLEMENTED" for a server without the health service)."""
+    svc = service.encode()
+    assert len(svc) < 128, "one-byte length only"
+    req = (b"\x0a" + bytes([len(svc)]) + svc) if svc else b""
+    with channel(port) as ch:
+        call = ch.unary_unary("/grpc.health.v1.Health/Check")  # bytes in, bytes out
+        try:
+            resp = call(req, timeout=timeout)
+        except grpc.RpcError as e:
+            return e.code().name
+    return HEALTH_STATUS.get(resp[1] if len(resp) >= 2 and resp[0] == 0x08 else 0, "UNKNOWN")
+
+
+def serve_python_backend(backend_id, port_file, stats_file, servicer):
+    """Runs a python grpcio server with `servicer` (an echo_pb2_grpc.EchoServicer) as
+    meshtest.Echo and no grpc.health service, until SIGTERM/SIGINT. Like echo_backend it
+    writes its port to port_file atomically once listening and, on SIGHUP and at exit, its
+    stats to stats_file: {"id","port","calls":{method: n, ...},"total"} where calls counts
+    every call by method name as it starts (health probes too, e.g. "Check") and total
+    counts the Echo calls. Meant for the --py-backend mode of a test script (see
+    start_python_backend)."""
+    import threading
+    from concurrent import futures
+
+    lock = threading.Lock()
+    calls = {"Unary": 0, "ServerStream": 0, "ClientStream": 0, "Bidi": 0}
+
+    class Count(grpc.ServerInterceptor):
+        def intercept_service(self, continuation, details):
+            name = details.method.rsplit("/", 1)[-1]
+            with lock:
+                calls[name] = calls.get(name, 0) + 1
+            return continuation(details)
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=64), interceptors=[Count()])
+    echo_pb2_grpc.add_EchoServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+
+    def write_atomically(path, text):
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(path + ".tmp", path)
+
+    def write_stats(*_):
+        with lock:
+            snap = dict(calls)
+        total = sum(snap.get(m, 0) for m in ("Unary", "ServerStream", "ClientStream", "Bidi"))
+        write_atomically(stats_file, json.dumps({"id": backend_id, "port": port,
+                                                 "calls": snap, "total": total}))
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, write_stats)
+    server.start()
+    write_atomically(port_file, str(port))
+    while not stop.wait(0.2):
+        pass
+    server.stop(0.5).wait()
+    write_stats()
+
+
+def start_python_backend(procs, script, mode, backend_id, timeout=30.0):
+    """Starts `python3 script --py-backend MODE ID PORT_FILE STATS_FILE` (a script whose
+    --py-backend mode calls serve_python_backend) under procs; waits for its port file.
+    Returns the process with .port and .stats_file set, like Procs.echo_backend, so
+    backend_stats / unary_counts work on it."""
+    port_file = os.path.join(procs.tmp, backend_id + ".port")
+    stats_file = os.path.join(procs.tmp, backend_id + ".stats.json")
+    p = procs.start([harness.PYTHON, os.path.abspath(script), "--py-backend", mode, backend_id,
+                     port_file, stats_file], backend_id)
+    harness.wait_until(lambda: os.path.exists(port_file), timeout, f"{backend_id} port file", p)
+    with open(port_file) as f:
+        p.port = int(f.read().strip())
+    p.stats_file = stats_file
+    return p
