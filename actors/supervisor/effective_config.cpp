@@ -1,28 +1,14 @@
 // effective_config: merging flags over the config file.
 #include "actors/supervisor/effective_config.hpp"
 
-#include "transport/grpc/status.hpp"
+#include "mesh/config/status_names.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 namespace meshlet::actors {
 
 namespace {
-
-// A status by its gRPC name, in either case ("UNAVAILABLE", "unavailable").
-std::optional<grpc::status_code> status_by_name(const std::string& name) {
-  for (int i = 0; i <= 16; ++i) {
-    auto code = static_cast<grpc::status_code>(i);
-    auto n = grpc::status_name(code);
-    if (n.size() == name.size()
-        && std::equal(n.begin(), n.end(), name.begin(),
-                      [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); }))
-      return code;
-  }
-  return std::nullopt;
-}
 
 template <class T>
 T* find_named(std::vector<T>& xs, const std::string& name) {
@@ -76,8 +62,9 @@ config::load_result effective_config(const options& o) {
       c->health.timeout = std::chrono::milliseconds{o.health_timeout_ms};
     if (!o.health_service.empty())
       c->health.service = o.health_service;
-    if (c->health.timeout > c->health.interval)
-      c->health.timeout = c->health.interval;
+    // Like the YAML rule: a check must end before the next one starts.
+    if (c->health.timeout >= c->health.interval)
+      c->health.timeout = std::max(std::chrono::milliseconds{1}, c->health.interval * 3 / 4);
     if (o.outlier_consecutive)
       c->outlier.consecutive_failures = static_cast<uint32_t>(o.outlier_consecutive);
     if (o.outlier_base_ms) {
@@ -94,9 +81,10 @@ config::load_result effective_config(const options& o) {
         auto comma = o.retry_on.find(',', start);
         auto name = o.retry_on.substr(start, comma == std::string::npos ? std::string::npos
                                                                         : comma - start);
-        auto code = status_by_name(name);
-        if (!code) {
-          r.errors.push_back("meshlet: --retry-on '" + name + "': not a gRPC status name");
+        auto code = config::detail::status_from_name(name);
+        if (!code || *code == grpc::status_code::ok) {
+          r.errors.push_back("meshlet: --retry-on '" + name
+                             + "': not a gRPC error status name (e.g. unavailable)");
           r.value.reset();
           return r;
         }

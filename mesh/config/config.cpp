@@ -2,7 +2,10 @@
 // cross-reference (routes name clusters, listeners name routes); load_file reads the file.
 #include "mesh/config/config.hpp"
 
+#include "mesh/config/health_block.hpp"
 #include "mesh/config/lb_block.hpp"
+#include "mesh/config/outlier_block.hpp"
+#include "mesh/config/retry_block.hpp"
 #include "mesh/config/yaml_reader.hpp"
 #include "transport/net/address.hpp"
 
@@ -122,7 +125,8 @@ std::optional<std::string> loader::read_name(map_reader& m, std::string_view kin
 void loader::read_cluster(const YAML::Node& n, config& out) {
   if (!is_map(n, "a cluster"))
     return;
-  map_reader m(n, "cluster", {"name", "endpoints", "lb", "dns_refresh_ms"}, diags_);
+  map_reader m(n, "cluster",
+               {"name", "endpoints", "lb", "dns_refresh_ms", "health", "outlier", "retry"}, diags_);
   cluster c;
   c.name = read_name(m, "cluster", clusters_).value_or("");
   if (auto list = m.list("endpoints", true)) {
@@ -138,6 +142,12 @@ void loader::read_cluster(const YAML::Node& n, config& out) {
     detail::read_lb(*lb, c.lb, diags_);
   if (auto ms = m.integer("dns_refresh_ms", 1, max_duration_ms, false))
     c.dns_refresh = std::chrono::milliseconds{*ms};
+  if (auto h = m.map("health", false))
+    detail::read_health(*h, c.health, diags_);
+  if (auto o = m.map("outlier", false))
+    detail::read_outlier(*o, c.outlier_enabled, c.outlier, diags_);
+  if (auto r = m.map("retry", false))
+    detail::read_retry(*r, c.retry, c.retry_budget, diags_);
   out.clusters.push_back(std::move(c));
 }
 

@@ -2,7 +2,12 @@
 // for --check-config output and the admin API.
 #include "mesh/config/config.hpp"
 
+#include "mesh/config/yaml_reader.hpp"
+
 #include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <string>
 
 namespace meshlet::config {
 
@@ -39,11 +44,68 @@ void emit_lb(YAML::Emitter& out, const lb::policy_config& lb) {
   out << YAML::EndMap;
 }
 
+// "2.0", "1.5": a fraction point keeps it visibly a number that may have one.
+std::string number(double v) {
+  auto s = detail::format_number(v);
+  return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
+}
+
+void emit_statuses(YAML::Emitter& out, const std::set<grpc::status_code>& codes) {
+  out << YAML::Flow << YAML::BeginSeq;
+  for (auto code : codes)
+    out << std::string{grpc::status_name(code)};
+  out << YAML::EndSeq;
+}
+
+void emit_health(YAML::Emitter& out, const health_check& h) {
+  out << YAML::Flow << YAML::BeginMap;
+  key(out, "enabled") << h.enabled;
+  key(out, "interval_ms") << h.interval.count();
+  key(out, "timeout_ms") << h.timeout.count();
+  key(out, "unhealthy_threshold") << h.thresholds.unhealthy;
+  key(out, "healthy_threshold") << h.thresholds.healthy;
+  str(key(out, "service"), h.service);
+  out << YAML::EndMap;
+}
+
+void emit_outlier(YAML::Emitter& out, bool enabled, const outlier::outlier_config& o) {
+  out << YAML::Flow << YAML::BeginMap;
+  key(out, "enabled") << enabled;
+  key(out, "consecutive_failures") << o.consecutive_failures;
+  emit_statuses(key(out, "failure_statuses"), o.failure_statuses);
+  key(out, "base_ejection_ms") << o.base_ejection.count();
+  key(out, "max_ejection_ms") << o.max_ejection.count();
+  key(out, "max_ejection_percent") << o.max_ejection_percent;
+  key(out, "panic_threshold_percent") << o.panic_threshold_percent;
+  out << YAML::EndMap;
+}
+
+void emit_retry(YAML::Emitter& out, const retry::retry_config& r, const retry::budget_config& b) {
+  out << YAML::Flow << YAML::BeginMap;
+  key(out, "max_attempts") << r.max_attempts;
+  emit_statuses(key(out, "retry_on"), r.retry_on);
+  key(out, "methods") << YAML::Flow << YAML::BeginSeq;
+  for (const auto& m : r.methods)
+    str(out, m);
+  out << YAML::EndSeq;
+  key(out, "buffer_limit_bytes") << r.buffer_limit;
+  key(out, "initial_backoff_ms") << r.initial_backoff.count();
+  key(out, "max_backoff_ms") << r.max_backoff.count();
+  key(out, "backoff_multiplier") << number(r.backoff_multiplier);
+  key(out, "budget") << YAML::Flow << YAML::BeginMap;
+  key(out, "ratio_percent") << b.ratio_percent;
+  key(out, "min_retries_per_second") << b.min_retries_per_second;
+  out << YAML::EndMap << YAML::EndMap;
+}
+
 void emit_cluster(YAML::Emitter& out, const cluster& c) {
   out << YAML::BeginMap;
   str(key(out, "name"), c.name);
   emit_lb(key(out, "lb"), c.lb);
   key(out, "dns_refresh_ms") << c.dns_refresh.count();
+  emit_health(key(out, "health"), c.health);
+  emit_outlier(key(out, "outlier"), c.outlier_enabled, c.outlier);
+  emit_retry(key(out, "retry"), c.retry, c.retry_budget);
   key(out, "endpoints") << YAML::BeginSeq;
   for (const auto& e : c.endpoints) {
     out << YAML::Flow << YAML::BeginMap;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace meshlet::config::detail {
 
@@ -83,6 +84,18 @@ std::optional<int64_t> plain_integer(const YAML::Node& n) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || s.empty())
+    return std::nullopt;
+  return v;
+}
+
+// A plain (unquoted) decimal number, finite.
+std::optional<double> plain_number(const YAML::Node& n) {
+  if (!n.IsScalar() || n.Tag() == "!")
+    return std::nullopt;
+  const auto& s = n.Scalar();
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty() || !std::isfinite(v))
     return std::nullopt;
   return v;
 }
@@ -182,6 +195,43 @@ std::optional<int64_t> map_reader::integer(std::string_view key, int64_t min, in
   return v;
 }
 
+std::optional<double> map_reader::number(std::string_view key, double min, double max,
+                                         bool required) {
+  auto* e = find(key);
+  if (!e) {
+    if (required)
+      missing(key);
+    return std::nullopt;
+  }
+  auto v = plain_number(e->value);
+  if (!v || *v < min || *v > max) {
+    diags_.error(value_mark(key), "'" + e->key + "' in " + label_ + " must be a number from "
+                                    + format_number(min) + " to " + format_number(max) + ", got "
+                                    + (v ? e->value.Scalar() : kind_of(e->value)));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> map_reader::boolean(std::string_view key, bool required) {
+  auto* e = find(key);
+  if (!e) {
+    if (required)
+      missing(key);
+    return std::nullopt;
+  }
+  if (e->value.IsScalar() && e->value.Tag() != "!") {
+    const auto& s = e->value.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE")
+      return true;
+    if (s == "false" || s == "False" || s == "FALSE")
+      return false;
+  }
+  diags_.error(value_mark(key), "'" + e->key + "' in " + label_ + " must be true or false, got "
+                                  + kind_of(e->value));
+  return std::nullopt;
+}
+
 std::optional<YAML::Node> map_reader::list(std::string_view key, bool required) {
   auto* e = typed(key, required, YAML::NodeType::Sequence, "a list");
   if (!e)
@@ -194,6 +244,24 @@ std::optional<YAML::Node> map_reader::map(std::string_view key, bool required) {
   if (!e)
     return std::nullopt;
   return e->value;
+}
+
+std::optional<std::vector<map_reader::string_item>>
+map_reader::strings(std::string_view key, std::string_view items, bool required) {
+  auto l = list(key, required);
+  if (!l)
+    return std::nullopt;
+  std::vector<string_item> out;
+  for (const auto& item : *l) {
+    if (!item.IsScalar()) {
+      diags_.error(item.IsNull() ? value_mark(key) : item.Mark(),
+                   std::string{items} + " in '" + std::string{key} + "' of " + label_
+                     + " must be strings, got " + kind_of(item));
+      continue;
+    }
+    out.push_back(string_item{item.Scalar(), item.Mark()});
+  }
+  return out;
 }
 
 bool valid_name(std::string_view name) {
@@ -219,6 +287,19 @@ std::string to_lower(std::string_view s) {
   for (auto& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string format_number(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, end) : std::to_string(v);
 }
 
 } // namespace meshlet::config::detail

@@ -59,8 +59,20 @@ public:
   // type or range (always reported).
   std::optional<std::string> string(std::string_view key, bool required);
   std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max, bool required);
+  // A plain decimal number: 2, 1.5, 1e1 (not inf or nan, not quoted).
+  std::optional<double> number(std::string_view key, double min, double max, bool required);
+  // Plain true/True/TRUE or false/False/FALSE (not YAML 1.1's yes/no/on/off).
+  std::optional<bool> boolean(std::string_view key, bool required);
   std::optional<YAML::Node> list(std::string_view key, bool required);
   std::optional<YAML::Node> map(std::string_view key, bool required);
+  // The items of list `key`, each a string with its mark; an item that is not a string is
+  // reported as "<items> in 'key' of <label> must be strings, got ..." and skipped.
+  struct string_item {
+    std::string value;
+    YAML::Mark mark;
+  };
+  std::optional<std::vector<string_item>> strings(std::string_view key, std::string_view items,
+                                                  bool required);
 
   void missing(std::string_view key);
 
@@ -86,6 +98,9 @@ bool valid_name(std::string_view name);
 // An HTTP/2 header name (lower case token characters, optional leading ':').
 bool valid_header_name(std::string_view name);
 std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+// The shortest text that reads back as `v` ("2", "1.5").
+std::string format_number(double v);
 // 'text', for messages.
 inline std::string quoted(std::string_view s) {
   return "'" + std::string{s} + "'";

@@ -24,6 +24,10 @@ const std::string route_r = cluster_c
 std::string with_lb(const std::string& lb_line) {
   return cluster_c + lb_line + "\n";
 }
+// A cluster 'c' whose 4th line is `block` (health:, outlier:, retry:).
+std::string with_block(const std::string& block) {
+  return cluster_c + block + "\n";
+}
 // A cluster 'c' whose only endpoint is the 4th line.
 std::string with_endpoint(const std::string& endpoint) {
   return "clusters:\n  - name: c\n    endpoints:\n      - " + endpoint + "\n";
@@ -50,6 +54,12 @@ struct error_case {
   std::string yaml;
   std::vector<std::string> errors;
 };
+
+// Every status name but OK, as "unknown status" messages list them.
+const std::string statuses =
+  "(expected: CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, "
+  "PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, "
+  "UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED)";
 
 const std::string policies =
   "(expected: round_robin, weighted_round_robin, least_request, peak_ewma, ring_hash, random)";
@@ -81,7 +91,7 @@ const std::vector<error_case> cases = {
    "clusters:\n  - name: c\n    endpoint: [127.0.0.1:1]\n",
    {"m.yaml:2:5: missing required key 'endpoints' in cluster 'c'",
     "m.yaml:3:5: unknown key 'endpoint' in cluster 'c' (expected: name, endpoints, lb, "
-    "dns_refresh_ms)"}},
+    "dns_refresh_ms, health, outlier, retry)"}},
   {"unknown endpoint key",
    with_endpoint("{address: 127.0.0.1:1, weigth: 3}"),
    {"m.yaml:4:32: unknown key 'weigth' in endpoint (expected: address, weight)"}},
@@ -294,6 +304,192 @@ const std::vector<error_case> cases = {
   {"negative decay_ms",
    with_lb("    lb: {policy: peak_ewma, decay_ms: -1}"),
    {"m.yaml:4:39: 'decay_ms' in lb must be an integer from 1 to 86400000, got -1"}},
+
+  // Health checks.
+  {"unknown health key",
+   with_block("    health: {interval_ms: 5000, intervl: 1}"),
+   {"m.yaml:4:33: unknown key 'intervl' in health (expected: enabled, interval_ms, timeout_ms, "
+    "unhealthy_threshold, healthy_threshold, service)"}},
+  {"health as a bool",
+   with_block("    health: true"),
+   {"m.yaml:4:13: 'health' in cluster 'c' must be a map, got 'true'"}},
+  {"health enabled: yes",
+   with_block("    health: {enabled: yes}"),
+   {"m.yaml:4:23: 'enabled' in health must be true or false, got 'yes'"}},
+  {"health enabled quoted",
+   with_block("    health: {enabled: \"false\"}"),
+   {"m.yaml:4:23: 'enabled' in health must be true or false, got the string \"false\""}},
+  {"zero interval_ms",
+   with_block("    health: {interval_ms: 0}"),
+   {"m.yaml:4:27: 'interval_ms' in health must be an integer from 1 to 86400000, got 0"}},
+  {"interval_ms over a day",
+   with_block("    health: {interval_ms: 86400001, timeout_ms: 1000}"),
+   {"m.yaml:4:27: 'interval_ms' in health must be an integer from 1 to 86400000, got 86400001"}},
+  {"zero timeout_ms",
+   with_block("    health: {timeout_ms: 0}"),
+   {"m.yaml:4:26: 'timeout_ms' in health must be an integer from 1 to 86400000, got 0"}},
+  {"timeout equal to interval",
+   with_block("    health: {interval_ms: 1000, timeout_ms: 1000}"),
+   {"m.yaml:4:45: 'timeout_ms' in health must be less than interval_ms (1000), got 1000"}},
+  {"timeout above the default interval",
+   with_block("    health: {timeout_ms: 6000}"),
+   {"m.yaml:4:26: 'timeout_ms' in health must be less than interval_ms (5000 by default), got "
+    "6000"}},
+  {"interval below the default timeout",
+   with_block("    health: {interval_ms: 200}"),
+   {"m.yaml:4:27: 'interval_ms' in health must be greater than timeout_ms (1000 by default; set "
+    "timeout_ms), got 200"}},
+  {"a bad interval is reported once, not also against the timeout",
+   with_block("    health: {interval_ms: abc, timeout_ms: 6000}"),
+   {"m.yaml:4:27: 'interval_ms' in health must be an integer from 1 to 86400000, got 'abc'"}},
+  {"unhealthy_threshold 0",
+   with_block("    health: {unhealthy_threshold: 0}"),
+   {"m.yaml:4:35: 'unhealthy_threshold' in health must be an integer from 1 to 100, got 0"}},
+  {"healthy_threshold 101",
+   with_block("    health: {healthy_threshold: 101}"),
+   {"m.yaml:4:33: 'healthy_threshold' in health must be an integer from 1 to 100, got 101"}},
+  {"health service as a list",
+   with_block("    health: {service: [a]}"),
+   {"m.yaml:4:23: 'service' in health must be a string, got a list"}},
+
+  // Outlier detection.
+  {"unknown outlier key",
+   with_block("    outlier: {consecutive_failure: 5}"),
+   {"m.yaml:4:15: unknown key 'consecutive_failure' in outlier (expected: enabled, "
+    "consecutive_failures, failure_statuses, base_ejection_ms, max_ejection_ms, "
+    "max_ejection_percent, panic_threshold_percent)"}},
+  {"outlier enabled: off",
+   with_block("    outlier: {enabled: off}"),
+   {"m.yaml:4:24: 'enabled' in outlier must be true or false, got 'off'"}},
+  {"unknown failure status",
+   with_block("    outlier: {failure_statuses: [UNAVAILABLE, UNAVAILBLE]}"),
+   {"m.yaml:4:47: unknown status 'UNAVAILBLE' in 'failure_statuses' of outlier " + statuses}},
+  {"status code number for a name",
+   with_block("    outlier: {failure_statuses: [14]}"),
+   {"m.yaml:4:34: unknown status '14' in 'failure_statuses' of outlier " + statuses}},
+  {"OK as a failure status",
+   with_block("    outlier: {failure_statuses: [ok]}"),
+   {"m.yaml:4:34: 'failure_statuses' in outlier cannot include OK"}},
+  {"failure status listed twice, in two cases",
+   with_block("    outlier: {failure_statuses: [UNAVAILABLE, unavailable]}"),
+   {"m.yaml:4:47: 'UNAVAILABLE' is listed twice in 'failure_statuses' of outlier"}},
+  {"failure status as a map",
+   with_block("    outlier: {failure_statuses: [{code: 14}]}"),
+   {"m.yaml:4:34: status names in 'failure_statuses' of outlier must be strings, got a map"}},
+  {"failure_statuses as a string",
+   with_block("    outlier: {failure_statuses: UNAVAILABLE}"),
+   {"m.yaml:4:33: 'failure_statuses' in outlier must be a list, got 'UNAVAILABLE'"}},
+  {"consecutive_failures 0",
+   with_block("    outlier: {consecutive_failures: 0}"),
+   {"m.yaml:4:37: 'consecutive_failures' in outlier must be an integer from 1 to 1000, got 0"}},
+  {"consecutive_failures 1001",
+   with_block("    outlier: {consecutive_failures: 1001}"),
+   {"m.yaml:4:37: 'consecutive_failures' in outlier must be an integer from 1 to 1000, got "
+    "1001"}},
+  {"zero base_ejection_ms",
+   with_block("    outlier: {base_ejection_ms: 0}"),
+   {"m.yaml:4:33: 'base_ejection_ms' in outlier must be an integer from 1 to 86400000, got 0"}},
+  {"base ejection above max ejection",
+   with_block("    outlier: {base_ejection_ms: 60000, max_ejection_ms: 30000}"),
+   {"m.yaml:4:57: 'max_ejection_ms' in outlier must be at least base_ejection_ms (60000), got "
+    "30000"}},
+  {"base ejection above the default max",
+   with_block("    outlier: {base_ejection_ms: 400000}"),
+   {"m.yaml:4:33: 'base_ejection_ms' in outlier must be at most max_ejection_ms (300000 by "
+    "default), got 400000"}},
+  {"max ejection below the default base",
+   with_block("    outlier: {max_ejection_ms: 1000}"),
+   {"m.yaml:4:32: 'max_ejection_ms' in outlier must be at least base_ejection_ms (30000 by "
+    "default), got 1000"}},
+  {"max_ejection_percent 101",
+   with_block("    outlier: {max_ejection_percent: 101}"),
+   {"m.yaml:4:37: 'max_ejection_percent' in outlier must be an integer from 0 to 100, got 101"}},
+  {"negative panic_threshold_percent",
+   with_block("    outlier: {panic_threshold_percent: -1}"),
+   {"m.yaml:4:40: 'panic_threshold_percent' in outlier must be an integer from 0 to 100, got "
+    "-1"}},
+
+  // Retries and their budget.
+  {"unknown retry key",
+   with_block("    retry: {max_attempt: 3}"),
+   {"m.yaml:4:13: unknown key 'max_attempt' in retry (expected: max_attempts, retry_on, methods, "
+    "buffer_limit_bytes, initial_backoff_ms, max_backoff_ms, backoff_multiplier, budget)"}},
+  {"retry as a list",
+   with_block("    retry: [UNAVAILABLE]"),
+   {"m.yaml:4:12: 'retry' in cluster 'c' must be a map, got a list"}},
+  {"max_attempts 0",
+   with_block("    retry: {max_attempts: 0}"),
+   {"m.yaml:4:27: 'max_attempts' in retry must be an integer from 1 to 10, got 0"}},
+  {"max_attempts 11",
+   with_block("    retry: {max_attempts: 11}"),
+   {"m.yaml:4:27: 'max_attempts' in retry must be an integer from 1 to 10, got 11"}},
+  {"unknown retry_on status",
+   with_block("    retry: {retry_on: [Unavailable, BUSY]}"),
+   {"m.yaml:4:37: unknown status 'BUSY' in 'retry_on' of retry " + statuses}},
+  {"OK in retry_on",
+   with_block("    retry: {retry_on: [OK]}"),
+   {"m.yaml:4:24: 'retry_on' in retry cannot include OK"}},
+  {"retry_on status listed twice",
+   with_block("    retry: {retry_on: [ABORTED, aborted]}"),
+   {"m.yaml:4:33: 'ABORTED' is listed twice in 'retry_on' of retry"}},
+  {"method pattern without '/'",
+   with_block("    retry: {methods: [meshtest.Echo/Unary]}"),
+   {"m.yaml:4:23: method pattern 'meshtest.Echo/Unary' in retry must be /package.Service/Method "
+    "or /package.Service/*"}},
+  {"method pattern with no method",
+   with_block("    retry: {methods: [/meshtest.Echo]}"),
+   {"m.yaml:4:23: method pattern '/meshtest.Echo' in retry must be /package.Service/Method or "
+    "/package.Service/*"}},
+  {"method pattern with a partial wildcard",
+   with_block("    retry: {methods: [\"/meshtest.Echo/Un*\"]}"),
+   {"m.yaml:4:23: method pattern '/meshtest.Echo/Un*' in retry must be /package.Service/Method "
+    "or /package.Service/*"}},
+  {"method pattern listed twice",
+   with_block("    retry: {methods: [/a.B/C, /a.B/C]}"),
+   {"m.yaml:4:31: '/a.B/C' is listed twice in 'methods' of retry"}},
+  {"method pattern as a number",
+   with_block("    retry: {methods: [[1]]}"),
+   {"m.yaml:4:23: method patterns in 'methods' of retry must be strings, got a list"}},
+  {"buffer_limit_bytes over 16 MiB",
+   with_block("    retry: {buffer_limit_bytes: 16777217}"),
+   {"m.yaml:4:33: 'buffer_limit_bytes' in retry must be an integer from 0 to 16777216, got "
+    "16777217"}},
+  {"negative buffer_limit_bytes",
+   with_block("    retry: {buffer_limit_bytes: -1}"),
+   {"m.yaml:4:33: 'buffer_limit_bytes' in retry must be an integer from 0 to 16777216, got -1"}},
+  {"zero initial_backoff_ms",
+   with_block("    retry: {initial_backoff_ms: 0}"),
+   {"m.yaml:4:33: 'initial_backoff_ms' in retry must be an integer from 1 to 86400000, got 0"}},
+  {"initial backoff above max backoff",
+   with_block("    retry: {initial_backoff_ms: 100, max_backoff_ms: 50}"),
+   {"m.yaml:4:54: 'max_backoff_ms' in retry must be at least initial_backoff_ms (100), got 50"}},
+  {"initial backoff above the default max",
+   with_block("    retry: {initial_backoff_ms: 500}"),
+   {"m.yaml:4:33: 'initial_backoff_ms' in retry must be at most max_backoff_ms (250 by "
+    "default), got 500"}},
+  {"backoff_multiplier below 1",
+   with_block("    retry: {backoff_multiplier: 0.5}"),
+   {"m.yaml:4:33: 'backoff_multiplier' in retry must be a number from 1 to 10, got 0.5"}},
+  {"backoff_multiplier a word",
+   with_block("    retry: {backoff_multiplier: fast}"),
+   {"m.yaml:4:33: 'backoff_multiplier' in retry must be a number from 1 to 10, got 'fast'"}},
+  {"backoff_multiplier infinite",
+   with_block("    retry: {backoff_multiplier: inf}"),
+   {"m.yaml:4:33: 'backoff_multiplier' in retry must be a number from 1 to 10, got 'inf'"}},
+  {"unknown budget key",
+   with_block("    retry: {budget: {ratio: 20}}"),
+   {"m.yaml:4:22: unknown key 'ratio' in retry budget (expected: ratio_percent, "
+    "min_retries_per_second)"}},
+  {"budget as a number",
+   with_block("    retry: {budget: 20}"),
+   {"m.yaml:4:21: 'budget' in retry must be a map, got '20'"}},
+  {"ratio_percent 101",
+   with_block("    retry: {budget: {ratio_percent: 101}}"),
+   {"m.yaml:4:37: 'ratio_percent' in retry budget must be an integer from 0 to 100, got 101"}},
+  {"negative min_retries_per_second",
+   with_block("    retry: {budget: {min_retries_per_second: -3}}"),
+   {"m.yaml:4:46: 'min_retries_per_second' in retry budget must be an integer from 0 to 10000, "
+    "got -3"}},
 
   // Matches and names.
   {"path_prefix without '/'",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,31 @@ clusters:
   - name: echo
     lb: {policy: least_request, choice_count: 3}
     dns_refresh_ms: 2500
+    health: {interval_ms: 200, timeout_ms: 100, unhealthy_threshold: 3, healthy_threshold: 2,
+             service: meshtest.Echo}
+    outlier:
+      consecutive_failures: 4
+      failure_statuses: [unavailable, INTERNAL]
+      base_ejection_ms: 500
+      max_ejection_ms: 4000
+      max_ejection_percent: 34
+      panic_threshold_percent: 20
+    retry:
+      max_attempts: 4
+      retry_on: [UNAVAILABLE, aborted]
+      methods: ["/meshtest.Echo/Unary", "/pkg.Svc/*"]
+      buffer_limit_bytes: 1024
+      initial_backoff_ms: 10
+      max_backoff_ms: 80
+      backoff_multiplier: 1.5
+      budget: {ratio_percent: 10, min_retries_per_second: 5}
     endpoints:
       - {address: 127.0.0.1:50051, weight: 3}
       - 127.0.0.1:50052
   - name: slow
     lb: {policy: peak_ewma, default_rtt_ms: 40, decay_ms: 2000}
+    health: {enabled: false, interval_ms: 2000}
+    outlier: {enabled: false}
     endpoints: [slow.svc.cluster.local:50051]
   - name: sticky
     lb: {policy: ring_hash, hash_header: X-User-Id, ring_size: 2048}
@@ -45,6 +66,24 @@ routes:
   - name: default
     cluster: plain
 )";
+
+bool same_blocks(const cluster& x, const cluster& y) {
+  const auto &h = x.health, &k = y.health;
+  const auto &o = x.outlier, &p = y.outlier;
+  const auto &r = x.retry, &s = y.retry;
+  return h.enabled == k.enabled && h.interval == k.interval && h.timeout == k.timeout
+         && h.thresholds.unhealthy == k.thresholds.unhealthy
+         && h.thresholds.healthy == k.thresholds.healthy && h.service == k.service
+         && x.outlier_enabled == y.outlier_enabled && o.failure_statuses == p.failure_statuses
+         && o.consecutive_failures == p.consecutive_failures && o.base_ejection == p.base_ejection
+         && o.max_ejection == p.max_ejection && o.max_ejection_percent == p.max_ejection_percent
+         && o.panic_threshold_percent == p.panic_threshold_percent
+         && r.max_attempts == s.max_attempts && r.retry_on == s.retry_on && r.methods == s.methods
+         && r.buffer_limit == s.buffer_limit && r.initial_backoff == s.initial_backoff
+         && r.backoff_multiplier == s.backoff_multiplier && r.max_backoff == s.max_backoff
+         && x.retry_budget.ratio_percent == y.retry_budget.ratio_percent
+         && x.retry_budget.min_retries_per_second == y.retry_budget.min_retries_per_second;
+}
 
 // Field-by-field equality (the model has no operator==).
 bool same(const config& a, const config& b) {
@@ -63,7 +102,7 @@ bool same(const config& a, const config& b) {
   for (size_t i = 0; i < a.clusters.size(); ++i) {
     const auto &x = a.clusters[i], &y = b.clusters[i];
     if (x.name != y.name || !same_lb(x.lb, y.lb) || x.dns_refresh != y.dns_refresh
-        || x.endpoints.size() != y.endpoints.size())
+        || !same_blocks(x, y) || x.endpoints.size() != y.endpoints.size())
       return false;
     for (size_t j = 0; j < x.endpoints.size(); ++j)
       if (x.endpoints[j].address != y.endpoints[j].address
@@ -87,6 +126,18 @@ bool same(const config& a, const config& b) {
         return false;
   }
   return true;
+}
+
+using meshlet::grpc::status_code;
+using codes = std::set<status_code>;
+
+// One cluster 'c' with this block line.
+meshlet::config::cluster parse_cluster(const std::string& block) {
+  auto r = parse("clusters:\n  - name: c\n    endpoints: [h:1]\n    " + block + "\n", "b.yaml");
+  CAPTURE(block);
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.value);
+  return r.value->clusters.front();
 }
 
 // The repository root, from this file's path (CMake compiles it by absolute path).
@@ -135,6 +186,14 @@ TEST_SUITE("config/config") {
     CHECK(sticky.lb.hash_header == "x-user-id"); // header names are case-insensitive
     CHECK(sticky.lb.ring_size == 2048);
 
+    CHECK(echo.health.enabled);
+    CHECK(echo.health.interval == milliseconds{200});
+    CHECK(echo.outlier.failure_statuses == codes{status_code::unavailable, status_code::internal});
+    CHECK(echo.retry.methods == std::vector<std::string>{"/meshtest.Echo/Unary", "/pkg.Svc/*"});
+    CHECK_FALSE(slow.health.enabled);
+    CHECK(slow.health.interval == milliseconds{2000});
+    CHECK_FALSE(slow.outlier_enabled);
+
     const auto& plain = c.clusters[3]; // defaults
     CHECK(plain.lb.name == "round_robin");
     CHECK(plain.dns_refresh == milliseconds{5000});
@@ -173,7 +232,115 @@ TEST_SUITE("config/config") {
   }
 }
 
-TEST_CASE("clusters alone are a valid config (the flags add listener and routes)") {
+  TEST_CASE("without health, outlier and retry blocks a cluster gets their defaults") {
+    auto c = parse_cluster("dns_refresh_ms: 5000");
+    CHECK_FALSE(c.health.enabled); // active checks only when configured
+    CHECK(c.health.interval == milliseconds{5000});
+    CHECK(c.health.timeout == milliseconds{1000});
+    CHECK(c.health.thresholds.unhealthy == 2);
+    CHECK(c.health.thresholds.healthy == 1);
+    CHECK(c.health.service.empty());
+    CHECK(c.outlier_enabled); // passive ejection is on by default
+    CHECK(c.outlier.failure_statuses
+          == codes{status_code::unavailable, status_code::resource_exhausted});
+    CHECK(c.outlier.consecutive_failures == 5);
+    CHECK(c.outlier.base_ejection == milliseconds{30'000});
+    CHECK(c.outlier.max_ejection == milliseconds{300'000});
+    CHECK(c.outlier.max_ejection_percent == 50);
+    CHECK(c.outlier.panic_threshold_percent == 50);
+    CHECK(c.retry.max_attempts == 3);
+    CHECK(c.retry.retry_on.empty());
+    CHECK(c.retry.methods.empty());
+    CHECK(c.retry.buffer_limit == 65536);
+    CHECK(c.retry.initial_backoff == milliseconds{25});
+    CHECK(c.retry.max_backoff == milliseconds{250});
+    CHECK(c.retry.backoff_multiplier == 2.0);
+    CHECK(c.retry_budget.ratio_percent == 20);
+    CHECK(c.retry_budget.min_retries_per_second == 3);
+  }
+
+  TEST_CASE("a full health block parses; its presence enables checks") {
+    auto c = parse_cluster("health: {interval_ms: 200, timeout_ms: 150, unhealthy_threshold: 3, "
+                           "healthy_threshold: 4, service: meshtest.Echo}");
+    CHECK(c.health.enabled);
+    CHECK(c.health.interval == milliseconds{200});
+    CHECK(c.health.timeout == milliseconds{150});
+    CHECK(c.health.thresholds.unhealthy == 3);
+    CHECK(c.health.thresholds.healthy == 4);
+    CHECK(c.health.service == "meshtest.Echo");
+
+    auto empty = parse_cluster("health: {}");
+    CHECK(empty.health.enabled);
+    CHECK(empty.health.interval == milliseconds{5000});
+
+    auto off = parse_cluster("health: {enabled: false, interval_ms: 300, timeout_ms: 200}");
+    CHECK_FALSE(off.health.enabled);
+    CHECK(off.health.interval == milliseconds{300}); // kept, for the effective config
+    CHECK(parse_cluster("health: {enabled: True}").health.enabled);
+  }
+
+  TEST_CASE("a full outlier block parses") {
+    auto c = parse_cluster(
+      "outlier: {enabled: true, consecutive_failures: 7, failure_statuses: [UNAVAILABLE, "
+      "internal, Deadline_Exceeded], base_ejection_ms: 100, max_ejection_ms: 100, "
+      "max_ejection_percent: 0, panic_threshold_percent: 100}");
+    CHECK(c.outlier_enabled);
+    CHECK(c.outlier.consecutive_failures == 7);
+    CHECK(c.outlier.failure_statuses
+          == codes{status_code::unavailable, status_code::internal,
+                   status_code::deadline_exceeded});
+    CHECK(c.outlier.base_ejection == milliseconds{100});
+    CHECK(c.outlier.max_ejection == milliseconds{100}); // base == max is allowed
+    CHECK(c.outlier.max_ejection_percent == 0);
+    CHECK(c.outlier.panic_threshold_percent == 100);
+
+    // An empty list: only connect failures, resets and timeouts count.
+    CHECK(parse_cluster("outlier: {failure_statuses: []}").outlier.failure_statuses.empty());
+    auto off = parse_cluster("outlier: {enabled: false, consecutive_failures: 9}");
+    CHECK_FALSE(off.outlier_enabled);
+    CHECK(off.outlier.consecutive_failures == 9);
+  }
+
+  TEST_CASE("a full retry block parses, budget included") {
+    auto c = parse_cluster(
+      "retry: {max_attempts: 5, retry_on: [UNAVAILABLE, resource_exhausted], methods: "
+      "[\"/meshtest.Echo/Unary\", \"/pkg.Svc/*\"], buffer_limit_bytes: 16777216, "
+      "initial_backoff_ms: 25, max_backoff_ms: 250, backoff_multiplier: 1.5, budget: "
+      "{ratio_percent: 0, min_retries_per_second: 10000}}");
+    CHECK(c.retry.max_attempts == 5);
+    CHECK(c.retry.retry_on == codes{status_code::unavailable, status_code::resource_exhausted});
+    CHECK(c.retry.methods == std::vector<std::string>{"/meshtest.Echo/Unary", "/pkg.Svc/*"});
+    CHECK(c.retry.buffer_limit == 16u << 20);
+    CHECK(c.retry.initial_backoff == milliseconds{25});
+    CHECK(c.retry.max_backoff == milliseconds{250});
+    CHECK(c.retry.backoff_multiplier == 1.5);
+    CHECK(c.retry_budget.ratio_percent == 0);
+    CHECK(c.retry_budget.min_retries_per_second == 10000);
+
+    auto edges = parse_cluster("retry: {max_attempts: 1, buffer_limit_bytes: 0, "
+                               "backoff_multiplier: 1, budget: {}}");
+    CHECK(edges.retry.max_attempts == 1); // no retries
+    CHECK(edges.retry.buffer_limit == 0);
+    CHECK(edges.retry.backoff_multiplier == 1.0);
+    CHECK(edges.retry_budget.ratio_percent == 20);
+    CHECK(parse_cluster("retry: {backoff_multiplier: 10}").retry.backoff_multiplier == 10.0);
+  }
+
+  TEST_CASE("every status name but OK is accepted, upper and lower case") {
+    for (int i = 1; i <= 16; ++i) {
+      auto code = static_cast<status_code>(i);
+      std::string name{meshlet::grpc::status_name(code)};
+      CAPTURE(name);
+      CHECK(parse_cluster("retry: {retry_on: [" + name + "]}").retry.retry_on == codes{code});
+      std::string lower;
+      for (char ch : name)
+        lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+      CHECK(parse_cluster("outlier: {failure_statuses: [" + lower + "]}").outlier.failure_statuses
+            == codes{code});
+    }
+  }
+
+  TEST_CASE("clusters alone are a valid config (the flags add listener and routes)") {
     auto r = parse("clusters:\n  - name: c\n    endpoints: [backend:50051]\n", "c.yaml");
     REQUIRE(r.value);
     CHECK(r.value->listeners.empty());
@@ -194,6 +361,18 @@ TEST_CASE("clusters alone are a valid config (the flags add listener and routes)
     // Defaults are spelled out in the effective config.
     CHECK(text.find("lb: {policy: round_robin}") != std::string::npos);
     CHECK(text.find("dns_refresh_ms: 5000") != std::string::npos);
+    CHECK(text.find("health: {enabled: false, interval_ms: 5000, timeout_ms: 1000, "
+                    "unhealthy_threshold: 2, healthy_threshold: 1, service: \"\"}")
+          != std::string::npos);
+    CHECK(text.find("outlier: {enabled: true, consecutive_failures: 5, failure_statuses: "
+                    "[RESOURCE_EXHAUSTED, UNAVAILABLE], base_ejection_ms: 30000, "
+                    "max_ejection_ms: 300000, max_ejection_percent: 50, "
+                    "panic_threshold_percent: 50}")
+          != std::string::npos);
+    CHECK(text.find("retry: {max_attempts: 3, retry_on: [], methods: [], buffer_limit_bytes: "
+                    "65536, initial_backoff_ms: 25, max_backoff_ms: 250, backoff_multiplier: "
+                    "2.0, budget: {ratio_percent: 20, min_retries_per_second: 3}}")
+          != std::string::npos);
   }
 
   TEST_CASE("to_yaml keeps values YAML would misread, and a weighted one-cluster split") {
