@@ -446,14 +446,15 @@ def health_check(port, service="", timeout=2.0):
     return HEALTH_STATUS.get(resp[1] if len(resp) >= 2 and resp[0] == 0x08 else 0, "UNKNOWN")
 
 
-def serve_python_backend(backend_id, port_file, stats_file, servicer):
+def serve_python_backend(backend_id, port_file, stats_file, servicer, extra_stats=None):
     """Runs a python grpcio server with `servicer` (an echo_pb2_grpc.EchoServicer) as
     meshtest.Echo and no grpc.health service, until SIGTERM/SIGINT. Like echo_backend it
     writes its port to port_file atomically once listening and, on SIGHUP and at exit, its
     stats to stats_file: {"id","port","calls":{method: n, ...},"total"} where calls counts
     every call by method name as it starts (health probes too, e.g. "Check") and total
-    counts the Echo calls. Meant for the --py-backend mode of a test script (see
-    start_python_backend)."""
+    counts the Echo calls; extra_stats, if given, is called then and the dict it returns is
+    added to the stats (e.g. what the servicer recorded about the requests it saw). Meant for
+    the --py-backend mode of a test script (see start_python_backend)."""
     import threading
     from concurrent import futures
 
@@ -480,8 +481,10 @@ def serve_python_backend(backend_id, port_file, stats_file, servicer):
         with lock:
             snap = dict(calls)
         total = sum(snap.get(m, 0) for m in ("Unary", "ServerStream", "ClientStream", "Bidi"))
-        write_atomically(stats_file, json.dumps({"id": backend_id, "port": port,
-                                                 "calls": snap, "total": total}))
+        stats = {"id": backend_id, "port": port, "calls": snap, "total": total}
+        if extra_stats is not None:
+            stats.update(extra_stats())
+        write_atomically(stats_file, json.dumps(stats))
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
