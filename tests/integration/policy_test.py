@@ -86,13 +86,13 @@ def start_slow_backend(procs, backend_id, delay_ms):
     return p
 
 
-def start_meshlet_config(procs, yaml_text, port, name):
-    """Writes yaml_text to NAME.yaml, starts `meshlet --config` and waits until :port
-    accepts. Returns the process."""
+def start_meshlet_config(procs, yaml_text, port, name, extra=()):
+    """Writes yaml_text to NAME.yaml, starts `meshlet --config` (plus `extra` flags) and waits
+    until :port accepts. Returns the process."""
     path = os.path.join(procs.tmp, name + ".yaml")
     with open(path, "w") as f:
         f.write(yaml_text)
-    p = procs.start([harness.MESHLET_BIN, "--config", path], name)
+    p = procs.start([harness.MESHLET_BIN, "--config", path, *extra], name)
     harness.wait_until(lambda: harness.port_accepts(port), what=f"{name} on :{port}", proc=p)
     p.port = port
     return p
@@ -190,14 +190,19 @@ def ring_hash_sticky(procs, backends):
     expect(len(used) > 1, f"all 20 keys on one backend {used}: no hashing")
 
 
-def weighted_3_to_1(procs, backends):
+def weighted_3_to_1(procs, backends, threads=1, connections=1):
+    """With several I/O threads each runs its own policy instance: the weights must hold on
+    every thread, so the total over several connections (spread by SO_REUSEPORT) too."""
     heavy, light = backends[0], backends[1]
     port = harness.free_port()
     yaml_text = one_cluster_yaml(port, "{policy: weighted_round_robin}",
                                  [(heavy.port, 3), (light.port, 1)])
-    start_meshlet_config(procs, yaml_text, port, "meshlet-wrr")
-    st = ec.stub(ec.channel(port))
-    outs = concurrent_calls(st, CALLS)
+    start_meshlet_config(procs, yaml_text, port, f"meshlet-wrr-t{threads}",
+                         extra=["--threads", str(threads)])
+    outs = []
+    for _ in range(connections):
+        st = ec.stub(ec.channel(port))
+        outs += concurrent_calls(st, CALLS // connections)
     expect(ec.by_code(outs) == {"OK": CALLS}, f"codes {ec.by_code(outs)}")
     ids = ec.by_backend(outs)
     print(f"  info {ids}", flush=True)
@@ -218,6 +223,8 @@ def main():
         c.run("peak_ewma_slow_backend_under_10pct", avoids_slow, procs, ports, "peak_ewma")
         c.run("ring_hash_20_keys_sticky", ring_hash_sticky, procs, fast)
         c.run("weighted_round_robin_3_to_1", weighted_3_to_1, procs, fast)
+        c.run("weighted_round_robin_3_to_1_threads2_4_connections", weighted_3_to_1, procs,
+              fast, 2, 4)
     c.finish()
 
 
