@@ -5,6 +5,7 @@
 #include "actors/balancer/balancer_protocol.hpp"
 #include "actors/io/io_worker.hpp"
 #include "actors/supervisor/effective_config.hpp"
+#include "transport/io/timer.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -12,7 +13,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-#include <asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -165,7 +165,7 @@ int run(const options& o) {
   asio::io_context control;
   asio::signal_set signals{control, SIGTERM, SIGINT};
   asio::signal_set hup{control, SIGHUP};
-  asio::steady_timer grace{control};
+  io::timer grace{control};
   int signals_seen = 0;
   size_t busy = workers.size();
 
@@ -212,12 +212,9 @@ int run(const options& o) {
         ::_exit(1);
       }
       spdlog::info("signal {}: draining (GOAWAY), grace {} ms", signo, o.drain_grace.count());
-      grace.expires_after(o.drain_grace);
-      grace.async_wait([&](const asio::error_code& e) {
-        if (!e) {
-          spdlog::warn("grace period over: closing the remaining calls");
-          control.stop();
-        }
+      grace.arm(o.drain_grace, [&] {
+        spdlog::warn("grace period over: closing the remaining calls");
+        control.stop();
       });
       for (auto& w : workers)
         w->drain([&] {
