@@ -23,7 +23,10 @@ h2::settings probe_settings() {
 health_probe_actor::health_probe_actor(io_worker& w, const lb::endpoint& ep,
                                        config::health_check cfg, caf::actor balancer)
   : hosted_actor(w.host()), worker_(w), address_(ep.address), cfg_(std::move(cfg)),
-    balancer_(std::move(balancer)), state_(cfg_.thresholds), interval_timer_(w.context()),
+    balancer_(std::move(balancer)),
+    // A status the server pushes on a Watch is its own verdict, not a sample: it counts at once.
+    state_(cfg_.watch ? health::health_thresholds{1, 1} : cfg_.thresholds),
+    interval_timer_(w.context()),
     timeout_timer_(w.context()) {
   asio::error_code ec;
   target_ = asio::ip::tcp::endpoint{asio::ip::make_address(ep.ip, ec), ep.port};
@@ -38,8 +41,8 @@ health_probe_actor::~health_probe_actor() {
 
 void health_probe_actor::tick() {
   interval_timer_.arm(cfg_.interval, [this] { tick(); });
-  if (in_check_)
-    return; // the previous check's timeout will end it
+  if (in_check_ || watching_)
+    return; // the previous check's timeout will end it; a Watch pushes its own results
   in_check_ = true;
   timeout_timer_.arm(cfg_.timeout, [this] { finish(health::probe_result::timeout); });
   if (connected_) {
@@ -66,11 +69,12 @@ void health_probe_actor::send_check() {
   h2::header_block h;
   h.add(":method", "POST");
   h.add(":scheme", "http");
-  h.add(":path", std::string{health::check_path});
+  h.add(":path", std::string{cfg_.watch ? health::watch_path : health::check_path});
   h.add(":authority", address_);
   h.add("content-type", "application/grpc");
   h.add("te", "trailers");
-  h.add("grpc-timeout", grpc::format_timeout(cfg_.timeout));
+  if (!cfg_.watch) // a Watch lives as long as the server keeps it; the first answer is timed
+    h.add("grpc-timeout", grpc::format_timeout(cfg_.timeout));
   h.add("user-agent", "meshlet-health");
   body_.clear();
   grpc_status_.reset();
@@ -97,9 +101,20 @@ void health_probe_actor::on_bytes(const uint8_t* data, size_t n) {
     } else if (e.kind == h2::ev::data) {
       body_.append(e.data);
       session_->consume(sid_, e.data.size());
+      if (cfg_.watch)
+        take_watch_messages();
     } else if (e.kind == h2::ev::stream_close) {
       session_->forget(sid_);
       sid_ = 0;
+      if (cfg_.watch && watching_) {
+        // The server ended the Watch: UNIMPLEMENTED means no health service (healthy, and
+        // asked again next interval); anything else is a failure.
+        watching_ = false;
+        in_check_ = true;
+        finish(grpc_status_ && *grpc_status_ == "12" ? health::probe_result::unimplemented
+                                                      : health::probe_result::not_serving);
+        continue;
+      }
       if (!grpc_status_) {
         finish(health::probe_result::connect_failure);
       } else if (*grpc_status_ == "12") {
@@ -119,6 +134,31 @@ void health_probe_actor::on_bytes(const uint8_t* data, size_t n) {
   flush();
 }
 
+void health_probe_actor::take_watch_messages() {
+  size_t at = 0;
+  while (body_.size() - at >= 5) {
+    uint32_t len = (uint32_t(uint8_t(body_[at + 1])) << 24) | (uint32_t(uint8_t(body_[at + 2])) << 16)
+                   | (uint32_t(uint8_t(body_[at + 3])) << 8) | uint32_t(uint8_t(body_[at + 4]));
+    if (len > health::max_health_response) {
+      body_.clear();
+      drop_connection();
+      in_check_ = in_check_ || watching_;
+      watching_ = false;
+      finish(health::probe_result::not_serving);
+      return;
+    }
+    if (body_.size() - at < 5 + len)
+      break;
+    auto r = health::decode_check_response(std::string_view{body_}.substr(at, 5 + len));
+    at += 5 + len;
+    // Each pushed status is a result of its own: the first one ends the timed phase.
+    in_check_ = true;
+    watching_ = true;
+    finish(r.status ? health::to_probe_result(*r.status) : health::probe_result::not_serving);
+  }
+  body_.erase(0, at);
+}
+
 void health_probe_actor::flush() {
   if (!channel_ || !session_)
     return;
@@ -134,6 +174,10 @@ void health_probe_actor::flush() {
 
 void health_probe_actor::on_closed(const asio::error_code&) {
   connected_ = false;
+  if (watching_) {
+    watching_ = false;
+    in_check_ = true;
+  }
   if (in_check_)
     finish(health::probe_result::connect_failure);
 }
@@ -153,6 +197,7 @@ void health_probe_actor::finish(health::probe_result r) {
   if (r == health::probe_result::timeout || r == health::probe_result::connect_failure) {
     drop_connection();
     sid_ = 0;
+    watching_ = false;
   }
   state_.record(r);
   bool routable = state_.routable();

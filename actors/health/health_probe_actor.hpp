@@ -1,7 +1,10 @@
 // health_probe_actor: actively checks one endpoint with grpc.health.v1.Health/Check over its
 // own h2c connection (meshlet's h2 stack), every `interval`, each check bounded by `timeout`.
 // Results feed a health_state (thresholds); when the verdict changes the probe tells the
-// cluster's balancer (health, address, routable), which republishes the snapshot.
+// cluster's balancer (health, address, routable), which republishes the snapshot. In Watch
+// mode one long-lived Watch call replaces the periodic Checks: every status the server pushes
+// is a result at once; a Watch that ends or breaks counts as a failure and is re-opened at the
+// next interval.
 // NOT_SERVING, SERVICE_UNKNOWN, a timeout or a failed connect count as failures;
 // UNIMPLEMENTED means the server has no health service: healthy.
 #pragma once
@@ -35,6 +38,8 @@ public:
 private:
   void tick();
   void send_check();
+  // Watch mode: every complete length-prefixed message in body_ is one result.
+  void take_watch_messages();
   void finish(health::probe_result r);
   void drop_connection();
   void flush();
@@ -52,6 +57,7 @@ private:
   std::unique_ptr<h2::session> session_;
   bool connected_ = false;
   bool in_check_ = false;
+  bool watching_ = false; // a Watch call is open
   int32_t sid_ = 0;
   std::string body_;
   std::optional<std::string> grpc_status_;

@@ -28,7 +28,7 @@ config::load_result effective_config(const options& o) {
     cfg = std::move(*r.value);
   }
   bool cluster_flags = o.lb || !o.hash_header.empty() || o.health_interval_ms
-                       || o.health_timeout_ms || !o.health_service.empty()
+                       || o.health_timeout_ms || !o.health_service.empty() || o.health_watch
                        || o.outlier_consecutive || o.outlier_base_ms || o.no_outlier
                        || !o.retry_on.empty() || o.max_attempts;
   if (!o.upstreams.empty() || cluster_flags) {
@@ -62,6 +62,10 @@ config::load_result effective_config(const options& o) {
       c->health.timeout = std::chrono::milliseconds{o.health_timeout_ms};
     if (!o.health_service.empty())
       c->health.service = o.health_service;
+    if (o.health_watch) {
+      c->health.enabled = true;
+      c->health.watch = true;
+    }
     // Like the YAML rule: a check must end before the next one starts.
     if (c->health.timeout >= c->health.interval)
       c->health.timeout = std::max(std::chrono::milliseconds{1}, c->health.interval * 3 / 4);

@@ -32,6 +32,8 @@ parse_result parse_options(int argc, char** argv) {
   app.add_option("--health-timeout-ms", o.health_timeout_ms, "health check timeout (1000)")
     ->check(CLI::Range(1L, 86400000L));
   app.add_option("--health-service", o.health_service, "service name asked about ('')");
+  app.add_flag("--health-watch", o.health_watch,
+               "health checks as a grpc.health.v1 Watch stream (changes pushed at once)");
   app.add_option("--outlier-consecutive", o.outlier_consecutive,
                  "failures in a row that eject an endpoint (5)")
     ->check(CLI::Range(1L, 1000L));

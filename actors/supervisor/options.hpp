@@ -20,6 +20,7 @@ struct options {
   long health_interval_ms = 0; // --health-interval-ms: enables grpc.health.v1 checks
   long health_timeout_ms = 0;
   std::string health_service;
+  bool health_watch = false;
   long outlier_consecutive = 0;
   long outlier_base_ms = 0;
   bool no_outlier = false;

@@ -28,6 +28,7 @@ struct health_check {
   std::chrono::milliseconds timeout{1000};
   health::health_thresholds thresholds; // unhealthy 2, healthy 1
   std::string service;                  // "" = the whole server
+  bool watch = false;                   // Watch stream instead of a Check every interval
 };
 
 struct cluster {

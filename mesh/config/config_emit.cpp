@@ -65,6 +65,7 @@ void emit_health(YAML::Emitter& out, const health_check& h) {
   key(out, "unhealthy_threshold") << h.thresholds.unhealthy;
   key(out, "healthy_threshold") << h.thresholds.healthy;
   str(key(out, "service"), h.service);
+  key(out, "watch") << h.watch;
   out << YAML::EndMap;
 }
 

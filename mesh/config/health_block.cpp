@@ -15,7 +15,8 @@ constexpr int64_t max_threshold = 100;
 void read_health(const YAML::Node& n, health_check& out, diagnostics& diags) {
   map_reader m(
     n, "health",
-    {"enabled", "interval_ms", "timeout_ms", "unhealthy_threshold", "healthy_threshold", "service"},
+    {"enabled", "interval_ms", "timeout_ms", "unhealthy_threshold", "healthy_threshold", "service",
+     "watch"},
     diags);
   out.enabled = m.boolean("enabled", false).value_or(true);
   using ms = std::chrono::milliseconds;
@@ -47,6 +48,7 @@ void read_health(const YAML::Node& n, health_check& out, diagnostics& diags) {
     out.thresholds.healthy = static_cast<uint32_t>(*v);
   if (auto s = m.string("service", false))
     out.service = *s;
+  out.watch = m.boolean("watch", false).value_or(false);
 }
 
 } // namespace meshlet::config::detail

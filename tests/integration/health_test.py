@@ -226,6 +226,29 @@ def unhealthy_after_back(state2):
     expect_even(seen, [x.name for x in state2["backends"]])
 
 
+def watch_pushes_changes(procs, backends):
+    """--health-watch with a 10 s interval: a Check loop could not notice a flip for seconds, a
+    Watch stream hears it at once. Down within 300 ms of SIGUSR1, up within 300 ms of SIGUSR2,
+    and calls follow."""
+    b = backends[3]
+    _, port = procs.meshlet([x.port for x in backends],
+                            extra=["--threads", "1", "--health-watch",
+                                   "--health-interval-ms", "10000"], name="meshlet-watch")
+    log = Log(procs, "meshlet-watch")
+    st = ec.stub(ec.channel(port))
+    expect_even(spread(st, backends), [x.name for x in backends])
+    since = len(log.events())
+    t0 = time.monotonic()
+    b.send_signal(signal.SIGUSR1)
+    down = logged_within(log, b.port, "down", since, t0, 0.3)
+    seen = spread(st, backends)
+    since = len(log.events())
+    t1 = time.monotonic()
+    b.send_signal(signal.SIGUSR2)
+    up = logged_within(log, b.port, "up", since, t1, 0.3)
+    expect_all(down, up, seen[b.name] and f"{b.name} (NOT_SERVING) got {seen[b.name]}: {seen}")
+
+
 def main():
     c = harness.Checks()
     with harness.Procs() as procs:
@@ -242,6 +265,8 @@ def main():
             c.run("control_without_health_checks_not_serving_gets_25pct",
                   control_without_health, procs, state)
             c.run("serving_again_gets_calls_again", flip_up, state)
+
+        c.run("watch_mode_down_and_up_within_300ms", watch_pushes_changes, procs, backends)
 
         nh = ec.start_python_backend(procs, __file__, "ok", "no-health")
         c.run("premise_no_health_service_check_unimplemented", premise_no_health, nh)

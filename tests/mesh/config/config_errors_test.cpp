@@ -309,7 +309,7 @@ const std::vector<error_case> cases = {
   {"unknown health key",
    with_block("    health: {interval_ms: 5000, intervl: 1}"),
    {"m.yaml:4:33: unknown key 'intervl' in health (expected: enabled, interval_ms, timeout_ms, "
-    "unhealthy_threshold, healthy_threshold, service)"}},
+    "unhealthy_threshold, healthy_threshold, service, watch)"}},
   {"health as a bool",
    with_block("    health: true"),
    {"m.yaml:4:13: 'health' in cluster 'c' must be a map, got 'true'"}},

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -73,7 +75,7 @@ bool same_blocks(const cluster& x, const cluster& y) {
   const auto &r = x.retry, &s = y.retry;
   return h.enabled == k.enabled && h.interval == k.interval && h.timeout == k.timeout
          && h.thresholds.unhealthy == k.thresholds.unhealthy
-         && h.thresholds.healthy == k.thresholds.healthy && h.service == k.service
+         && h.thresholds.healthy == k.thresholds.healthy && h.service == k.service && h.watch == k.watch
          && x.outlier_enabled == y.outlier_enabled && o.failure_statuses == p.failure_statuses
          && o.consecutive_failures == p.consecutive_failures && o.base_ejection == p.base_ejection
          && o.max_ejection == p.max_ejection && o.max_ejection_percent == p.max_ejection_percent
@@ -141,7 +143,11 @@ meshlet::config::cluster parse_cluster(const std::string& block) {
 }
 
 // The repository root, from this file's path (CMake compiles it by absolute path).
+// The repository root: MESHLET_SOURCE_DIR (set by ctest), else derived from this file's path
+// (which ccache's base_dir makes relative to the build directory).
 std::string repo_root() {
+  if (const char* dir = std::getenv("MESHLET_SOURCE_DIR"))
+    return std::string{dir} + "/";
   std::string f = __FILE__;
   return f.substr(0, f.rfind("tests/mesh/config/"));
 }
@@ -362,7 +368,7 @@ TEST_SUITE("config/config") {
     CHECK(text.find("lb: {policy: round_robin}") != std::string::npos);
     CHECK(text.find("dns_refresh_ms: 5000") != std::string::npos);
     CHECK(text.find("health: {enabled: false, interval_ms: 5000, timeout_ms: 1000, "
-                    "unhealthy_threshold: 2, healthy_threshold: 1, service: \"\"}")
+                    "unhealthy_threshold: 2, healthy_threshold: 1, service: \"\", watch: false}")
           != std::string::npos);
     CHECK(text.find("outlier: {enabled: true, consecutive_failures: 5, failure_statuses: "
                     "[RESOURCE_EXHAUSTED, UNAVAILABLE], base_ejection_ms: 30000, "
