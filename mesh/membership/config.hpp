@@ -1,0 +1,58 @@
+// membership_config: the knobs of the SWIM + Lifeguard core, with memberlist's LAN defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace meshlet::membership {
+
+using namespace std::chrono_literals;
+
+struct membership_config {
+  std::string name;    // unique node name
+  std::string address; // where peers reach this node ("host:port"); the transport's key
+
+  // Failure detection (SWIM): one probe per interval, indirect probes after the timeout.
+  std::chrono::milliseconds probe_interval = 1000ms;
+  std::chrono::milliseconds probe_timeout = 500ms;
+  int indirect_checks = 3;
+  bool stream_fallback_ping = true; // also ping over the stream transport (memberlist's TCP ping)
+
+  // Suspicion (Lifeguard): timeout = suspicion_mult * log10(max(1, N)) * probe_interval at
+  // the minimum, suspicion_max_timeout_mult times that at the maximum; k = suspicion_mult - 2
+  // independent confirmations drive it from the maximum to the minimum.
+  int suspicion_mult = 4;
+  int suspicion_max_timeout_mult = 6;
+
+  // Local health awareness: probe interval and timeout scale by (score + 1), score < max.
+  int awareness_max_multiplier = 8;
+
+  // Dissemination: piggybacked broadcasts, each sent retransmit_mult * ceil(log10(N + 1)) times.
+  int retransmit_mult = 4;
+  std::chrono::milliseconds gossip_interval = 200ms;
+  int gossip_nodes = 3;
+  std::chrono::milliseconds gossip_to_the_dead = 30000ms; // gossip to, then forget, the dead
+  std::size_t packet_limit = 1400;    // bytes of one UDP payload, envelope included
+  std::size_t envelope_overhead = 48; // kept free for the authentication envelope (HMAC etc.)
+
+  // Anti-entropy: full state exchange with one random live member.
+  std::chrono::milliseconds push_pull_interval = 30000ms;
+  bool scale_push_pull = false; // memberlist stretches the interval beyond 32 nodes
+  std::chrono::milliseconds stream_timeout = 10000ms;
+
+  // Serf-style reconnect: push-pull with a random failed member, so healed partitions merge.
+  std::chrono::milliseconds reconnect_interval = 30000ms;
+  std::chrono::milliseconds reconnect_timeout = std::chrono::hours{24};
+  // When many failed members come back (a healed partition rather than a restart or two), views
+  // elsewhere are likely stale too. Once max(resync_returns, 1% of the members) are back since
+  // our last push-pull, run resync_rounds extra push-pulls: the first within [resync_delay,
+  // 2 x resync_delay], the next resync_spacing later (by then most peers have caught up). The
+  // periodic push-pull keeps its own phase.
+  int resync_returns = 3;
+  int resync_rounds = 2;
+  std::chrono::milliseconds resync_delay = 2000ms;
+  std::chrono::milliseconds resync_spacing = 8000ms;
+};
+
+} // namespace meshlet::membership
