@@ -74,7 +74,6 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
       // connection (the pool opens one), or another endpoint when the pool is at its cap.
       if (finished_)
         return;
-      waiting_open_ = false;
       upstream_ = nullptr;
       if (!open_on_picked())
         try_open();
@@ -233,7 +232,6 @@ bool stream_actor::open_on_picked() {
         x.value = grpc::format_timeout(std::chrono::duration_cast<std::chrono::nanoseconds>(left));
   }
   upstream_ = conn->handle();
-  waiting_open_ = true;
   // The headers end the request only when the client sent nothing else.
   ended_with_headers_ = request_ended_ && held_.empty();
   tell(upstream_, open_atom::value, handle(), request_, ended_with_headers_);
@@ -246,7 +244,6 @@ void stream_actor::on_opened(int32_t up_sid) {
          uint32_t{NGHTTP2_CANCEL});
     return;
   }
-  waiting_open_ = false;
   up_sid_ = up_sid;
   started_id_ = table_->endpoints[picked_].id;
   opened_at_ = now();
@@ -279,7 +276,6 @@ void stream_actor::on_open_failed(const std::string& why, bool retryable) {
   if (finished_)
     return;
   report(outlier::outcome::connect_failure());
-  waiting_open_ = false;
   upstream_ = nullptr;
   last_error_ = why;
   if (retryable) {
@@ -442,7 +438,6 @@ void stream_actor::reset_attempt() {
   started_id_ = 0;
   upstream_ = nullptr;
   up_sid_ = 0;
-  waiting_open_ = false;
   held_.clear();
   if (!replay_.empty())
     held_.push_back(replay_);

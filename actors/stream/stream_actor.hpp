@@ -70,7 +70,6 @@ private:
   std::string last_error_;
   std::vector<std::string> held_; // request body received before the upstream stream opened
   bool request_ended_ = false;    // the client finished its request
-  bool waiting_open_ = false;
   // Retries: the request body kept for replay (up to the cluster's buffer limit).
   std::string replay_;
   bool replay_overflow_ = false;
