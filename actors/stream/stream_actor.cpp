@@ -30,6 +30,14 @@ h2::header_block_ptr status_block(grpc::status_code code, const std::string& mes
   return h;
 }
 
+// Hop-by-hop headers (RFC 9113 §8.2.2) never cross the proxy, in either direction.
+void strip_hop_by_hop(h2::header_block& h) {
+  auto& f = h.fields;
+  f.erase(std::remove_if(f.begin(), f.end(),
+                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
+          f.end());
+}
+
 int http_status_of(const h2::header_block& h) {
   auto* s = h.find(":status");
   if (s == nullptr || s->empty() || s->size() > 3)
@@ -55,9 +63,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
     [this](req_data_atom, std::string& chunk, bool end) { forward_request(std::move(chunk), end); },
     [this](reset_atom, uint32_t) {
       // The client cancelled (or its connection went away).
-      if (upstream_ && up_sid_ > 0)
-        tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
-      upstream_ = nullptr;
+      cancel_upstream();
       finish();
     },
     [this](resp_sent_atom, uint64_t n) {
@@ -122,11 +128,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
       });
     }
   }
-  // Hop-by-hop headers stop here.
-  auto& f = request_->fields;
-  f.erase(std::remove_if(f.begin(), f.end(),
-                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
-          f.end());
+  strip_hop_by_hop(*request_); // they stop here
   route(listener);
 }
 
@@ -159,14 +161,29 @@ void stream_actor::route(const std::string& listener) {
 stream_actor::~stream_actor() {
   if (finished_)
     return;
-  if (counted_active_)
-    --*cluster_->active_calls;
+  cancel_upstream();
+  release_load();
+}
+
+void stream_actor::cancel_upstream() {
   if (upstream_ && up_sid_ > 0)
     tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+  upstream_ = nullptr;
+}
+
+void stream_actor::release_load() {
+  if (counted_active_)
+    --*cluster_->active_calls;
+  counted_active_ = false;
+  end_attempt_load();
+}
+
+void stream_actor::end_attempt_load() {
   if (started_id_ != 0) {
     auto t = now();
     cluster_->policy->on_finish(started_id_, t - opened_at_, t);
   }
+  started_id_ = 0;
 }
 
 void stream_actor::try_open() {
@@ -320,10 +337,7 @@ void stream_actor::on_response_headers(h2::header_block_ptr h, bool end) {
                  + " without grpc-status");
     return;
   }
-  auto& f = h->fields;
-  f.erase(std::remove_if(f.begin(), f.end(),
-                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
-          f.end());
+  strip_hop_by_hop(*h);
   if (end) {
     report_status(*h); // Trailers-Only
     if (auto* st = h->find("grpc-status")) {
@@ -362,9 +376,7 @@ void stream_actor::fail(grpc::status_code code, const std::string& message) {
     return;
   spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path") ? *request_->find(":path") : "?",
                 grpc::status_name(code), message, attempt_);
-  if (upstream_ && up_sid_ > 0)
-    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
-  upstream_ = nullptr;
+  cancel_upstream();
   if (!response_started_)
     tell(connection_, resp_hdrs_atom::value, sid_, status_block(code, message, true), true);
   else
@@ -378,13 +390,7 @@ void stream_actor::finish() {
   finished_ = true;
   deadline_timer_.cancel();
   retry_timer_.cancel();
-  if (counted_active_)
-    --*cluster_->active_calls;
-  counted_active_ = false;
-  if (started_id_ != 0) {
-    auto t = now();
-    cluster_->policy->on_finish(started_id_, t - opened_at_, t);
-  }
+  release_load();
   tell(connection_, done_atom::value, sid_);
 }
 
@@ -429,14 +435,8 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
 }
 
 void stream_actor::reset_attempt() {
-  if (upstream_ && up_sid_ > 0)
-    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
-  if (started_id_ != 0) {
-    auto t = now();
-    cluster_->policy->on_finish(started_id_, t - opened_at_, t);
-  }
-  started_id_ = 0;
-  upstream_ = nullptr;
+  cancel_upstream();
+  end_attempt_load();
   up_sid_ = 0;
   held_.clear();
   if (!replay_.empty())

@@ -47,6 +47,11 @@ private:
   // headers went out yet, trailers otherwise) and resets the upstream stream.
   void fail(grpc::status_code code, const std::string& message);
   void finish();
+  // Resets the upstream stream (if one was opened) and forgets the upstream.
+  void cancel_upstream();
+  // Load accounting: the call leaves the cluster's active count, the attempt the policy's.
+  void release_load();
+  void end_attempt_load();
   void forward_request(std::string&& chunk, bool end);
 
   io_worker& worker_;
