@@ -54,6 +54,25 @@ parse_result parse_options(int argc, char** argv) {
     ->check(CLI::Range(0L, 3600000L));
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  std::string admin = "127.0.0.1:15000";
+  std::string metrics = "127.0.0.1:15090";
+  std::string gossip_bind;
+  std::vector<std::string> gossip_join;
+  app.add_option("--admin", admin, "IP:PORT of the admin gRPC API and grpc.health.v1, or 'off'")
+    ->capture_default_str();
+  app.add_option("--admin-token-file", o.admin_token_file,
+                 "file holding a bearer token that allows mutating admin calls from non-loopback "
+                 "peers");
+  app.add_option("--metrics", metrics, "IP:PORT serving Prometheus metrics on /metrics, or 'off'")
+    ->capture_default_str();
+  app.add_option("--gossip-bind", gossip_bind,
+                 "IP:PORT (UDP and TCP) to gossip endpoint health with other sidecars on");
+  app.add_option("--gossip-join", gossip_join, "HOST:PORT of a sidecar to join (repeatable)")
+    ->delimiter(',');
+  app.add_option("--gossip-key", o.gossip_key_file,
+                 "key ring file: one base64 key (16/24/32 bytes) a line, the first signs");
+  app.add_flag("--gossip-insecure", o.gossip_insecure, "gossip without authentication");
+  app.add_option("--node-name", o.node_name, "this sidecar's gossip name (hostname:port)");
   app.set_version_flag("--version", "meshlet 0.1.0");
   try {
     app.parse(argc, argv);
@@ -67,6 +86,45 @@ parse_result parse_options(int argc, char** argv) {
   o.drain_grace = std::chrono::milliseconds{grace_ms};
   if (!o.check_config.empty())
     return {std::move(o), 0, {}};
+  // "off" or IP:PORT (port 0: any free port).
+  auto service_address = [](const std::string& flag, const std::string& v,
+                            std::optional<net::address>& out) -> std::string {
+    if (v == "off") {
+      out.reset();
+      return {};
+    }
+    auto a = net::parse_address(v, true);
+    if (!a.value)
+      return "meshlet: " + flag + " " + a.error;
+    asio::error_code ec;
+    asio::ip::make_address(a.value->host, ec);
+    if (ec)
+      return "meshlet: " + flag + " '" + v + "': host must be an IP address (or give 'off')";
+    out = *a.value;
+    return {};
+  };
+  if (auto e = service_address("--admin", admin, o.admin); !e.empty())
+    return {std::nullopt, 2, e};
+  if (auto e = service_address("--metrics", metrics, o.metrics); !e.empty())
+    return {std::nullopt, 2, e};
+  if (app.count("--gossip-bind")) {
+    if (auto e = service_address("--gossip-bind", gossip_bind, o.gossip_bind); !e.empty())
+      return {std::nullopt, 2, e};
+    if (!o.gossip_bind)
+      return {std::nullopt, 2, "meshlet: --gossip-bind needs IP:PORT"};
+    if (o.gossip_key_file.empty() && !o.gossip_insecure)
+      return {std::nullopt, 2,
+              "meshlet: --gossip-bind needs --gossip-key FILE (or --gossip-insecure to gossip "
+              "unauthenticated)"};
+  } else if (!gossip_join.empty() || !o.gossip_key_file.empty() || o.gossip_insecure) {
+    return {std::nullopt, 2, "meshlet: --gossip-join/--gossip-key/--gossip-insecure need --gossip-bind"};
+  }
+  for (auto& j : gossip_join) {
+    auto a = net::parse_address(j);
+    if (!a.value)
+      return {std::nullopt, 2, "meshlet: --gossip-join " + a.error};
+    o.gossip_join.push_back(j);
+  }
   if (app.count("--listen")) {
     auto l = net::parse_address(listen, true);
     if (!l.value)

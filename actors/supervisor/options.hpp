@@ -31,6 +31,16 @@ struct options {
   unsigned threads = 1;
   std::chrono::milliseconds drain_grace{10000};
   std::string log_level = "info";
+  // Admin gRPC API and Prometheus metrics (nullopt: "off").
+  std::optional<net::address> admin = net::address{"127.0.0.1", 15000};   // --admin
+  std::string admin_token_file;                                           // --admin-token-file
+  std::optional<net::address> metrics = net::address{"127.0.0.1", 15090}; // --metrics
+  // Gossip (issue 5): off unless --gossip-bind is given.
+  std::optional<net::address> gossip_bind; // --gossip-bind IP:PORT
+  std::vector<std::string> gossip_join;    // --gossip-join HOST:PORT[,...] (repeatable)
+  std::string gossip_key_file;             // --gossip-key FILE: the HMAC key ring
+  bool gossip_insecure = false;            // --gossip-insecure: no authentication
+  std::string node_name;                   // --node-name ("" = hostname:gossip port)
 };
 
 struct parse_result {

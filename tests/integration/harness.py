@@ -73,6 +73,13 @@ class Procs:
         return os.path.join(self.tmp, name + ".log")
 
     def start(self, argv, name, env=None):
+        argv = list(argv)
+        if argv and argv[0] == MESHLET_BIN:
+            # Tests run side by side: the admin API and metrics move off their fixed default
+            # ports unless a test chose addresses itself.
+            for flag in ("--admin", "--metrics"):
+                if flag not in argv and "--check-config" not in argv:
+                    argv += [flag, "127.0.0.1:0"]
         log = open(self.log_path(name), "wb")
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, env=env)
