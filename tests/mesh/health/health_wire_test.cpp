@@ -84,14 +84,14 @@ TEST_SUITE("health_wire") {
     for (const auto &r : {
            row{"", "truncated gRPC message prefix"},
            row{"\x00\x00\x00\x00"s, "truncated gRPC message prefix"},
-           row{framed("\x08\x01", '\x01'), "compressed health response (not requested)"},
+           row{framed("\x08\x01", '\x01'), "compressed message (no grpc-encoding was negotiated)"},
            row{framed("\x08\x01", '\x02'), "bad gRPC compressed flag"},
-           row{serving.substr(0, 6), "truncated health response"},
-           row{"\x00\x00\x00\x00\x02"s, "truncated health response"},
-           row{serving + "x", "trailing bytes after the health response"},
-           row{serving + serving, "trailing bytes after the health response"},
-           row{"\x00\xff\xff\xff\xff"s, "health response too large"},
-           row{"\x00\x00\x00\x10\x01"s, "health response too large"},
+           row{serving.substr(0, 6), "truncated message"},
+           row{"\x00\x00\x00\x00\x02"s, "truncated message"},
+           row{serving + "x", "trailing bytes after the message"},
+           row{serving + serving, "trailing bytes after the message"},
+           row{"\x00\xff\xff\xff\xff"s, "message too large"},
+           row{"\x00\x00\x00\x10\x01"s, "message too large"},
            row{framed("\x08"), "malformed HealthCheckResponse"},         // value missing
            row{framed("\x0a\x05\x01"), "malformed HealthCheckResponse"}, // length past the end
            row{framed("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"),
