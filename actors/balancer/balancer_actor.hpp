@@ -5,6 +5,7 @@
 // A control-plane actor on CAF's scheduler, never on a call's path.
 #pragma once
 
+#include "actors/balancer/balancer_gossip.hpp"
 #include "mesh/config/config.hpp"
 #include "mesh/lb/endpoint_table.hpp"
 
@@ -17,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,14 @@ struct balancer_state {
   std::map<std::string, uint32_t> ids; // endpoint address -> stable id
   uint32_t next_id = 1;
   uint64_t version = 0;
+  // Admin API overlays (SetEndpoint, AddEndpoint, RemoveEndpoint); weights, drains and added
+  // endpoints survive reloads, removals of configured endpoints last until the next reload.
+  std::map<std::string, uint32_t> weights; // address -> weight set at runtime
+  std::set<std::string> draining;
+  std::map<std::string, uint32_t> added; // runtime endpoints: address -> weight
+  std::set<std::string> removed;
+  // Other sidecars' rumours and the mesh to tell ours to (balancer_gossip.hpp).
+  balancer_gossip_state gossip;
   static inline const char* name = "balancer";
 };
 
@@ -46,6 +56,7 @@ caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::
                              publish_fn publish, probe_fn probes, lb::endpoint_table_ptr initial);
 
 // Resolves a cluster's endpoints into a snapshot, reusing ids from `ids` (and adding new ones).
+// Endpoints given as IP:PORT are `config`, addresses a DNS name resolved to are `dns`.
 lb::endpoint_table_ptr make_table(const config::cluster& c, std::map<std::string, uint32_t>& ids,
                                   uint32_t& next_id, uint64_t version);
 

@@ -1,6 +1,7 @@
 // connection_actor: the server side of the call pipeline.
 #include "actors/connection/connection_actor.hpp"
 
+#include "actors/admin/admin_call.hpp"
 #include "actors/stream/stream_actor.hpp"
 #include "actors/stream/stream_protocol.hpp"
 #include "transport/grpc/headers.hpp"
@@ -19,9 +20,14 @@ const std::string& value_or_empty(const h2::header_block& h, std::string_view na
 } // namespace
 
 connection_actor::connection_actor(io_worker& w, const std::string& listener,
-                                   asio::ip::tcp::socket socket)
+                                   asio::ip::tcp::socket socket, const admin_context* admin)
   : hosted_actor(w.host()), worker_(w), listener_(listener), session_(h2::role::server, h2::settings{}),
-    channel_(net::tcp_channel::make(std::move(socket), this)), goaway_timer_(w.context()) {
+    admin_(admin), goaway_timer_(w.context()) {
+  asio::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (!ec)
+    peer_ip_ = remote.address().to_string();
+  channel_ = net::tcp_channel::make(std::move(socket), this);
   peer_ = channel_->peer();
   set_behavior({
     [this](resp_hdrs_atom, int32_t sid, const h2::header_block_ptr& h, bool end) {
@@ -122,7 +128,12 @@ void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, bool end)
     reject(sid, "400", "meshlet: malformed request\n");
     return;
   }
-  streams_.emplace(sid, std::make_unique<stream_actor>(worker_, listener_, handle(), sid, std::move(h), end));
+  if (admin_)
+    streams_.emplace(sid, std::make_unique<admin_call>(worker_, *admin_, handle(), sid, std::move(h),
+                                                       end, peer_ip_));
+  else
+    streams_.emplace(sid, std::make_unique<stream_actor>(worker_, listener_, handle(), sid,
+                                                         std::move(h), end));
 }
 
 void connection_actor::reject(int32_t sid, const char* http_status, const char* message) {

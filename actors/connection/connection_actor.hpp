@@ -17,18 +17,21 @@
 
 namespace meshlet::actors {
 
-class stream_actor;
+struct admin_context;
 
 class connection_actor : public hosted_actor, public net::tcp_channel::owner, public flushable {
 public:
   // `listener` names the listener that accepted it (its routes apply); it outlives this.
-  connection_actor(io_worker& w, const std::string& listener, asio::ip::tcp::socket socket);
+  // On the admin listener `admin` is set and calls go to admin_call actors instead.
+  connection_actor(io_worker& w, const std::string& listener, asio::ip::tcp::socket socket,
+                   const admin_context* admin = nullptr);
   ~connection_actor() override;
 
   void start();
   // Graceful shutdown: GOAWAY, let open streams finish, then close.
   void drain();
   size_t streams() const { return streams_.size(); }
+  bool is_admin() const { return admin_ != nullptr; }
 
   // tcp_channel::owner
   void on_bytes(const uint8_t* data, size_t n) override;
@@ -50,12 +53,17 @@ private:
   h2::session session_;
   std::shared_ptr<net::tcp_channel> channel_;
   std::string peer_;
-  std::unordered_map<int32_t, std::unique_ptr<stream_actor>> streams_;
+  const admin_context* admin_;
+  std::string peer_ip_;
+  // stream_actor (proxy listeners) or admin_call (the admin listener), by stream id
+  std::unordered_map<int32_t, std::unique_ptr<hosted_actor>> streams_;
   std::string out_;
   io::timer goaway_timer_;
   bool draining_ = false;
   bool final_goaway_sent_ = false;
   bool closed_ = false;
+  // meshlet_connections_active{side="downstream"} (admin connections are not counted)
+  metrics::gauge_token counted_{admin_ ? nullptr : worker_.metrics().downstream_connections()};
 };
 
 } // namespace meshlet::actors

@@ -2,6 +2,7 @@
 #include "actors/health/health_probe_actor.hpp"
 
 #include "actors/balancer/balancer_protocol.hpp"
+#include "actors/mesh/mesh_protocol.hpp"
 #include "mesh/health/health_wire.hpp"
 #include "transport/grpc/timeout.hpp"
 
@@ -204,6 +205,10 @@ void health_probe_actor::finish(health::probe_result r) {
   if (routable != reported_routable_) {
     reported_routable_ = routable;
     caf::anon_send(balancer_, health_atom::value, address_, routable);
+  } else if (routable
+             && (r == health::probe_result::serving || r == health::probe_result::unimplemented)) {
+    // A passed check is local evidence against another sidecar's "unhealthy" rumour.
+    caf::anon_send(balancer_, evidence_atom::value, address_);
   }
 }
 

@@ -1,6 +1,7 @@
 // io_worker: the I/O thread's loop, its snapshot, pools, connections and flush batching.
 #include "actors/io/io_worker.hpp"
 
+#include "actors/admin/admin_protocol.hpp"
 #include "actors/connection/connection_actor.hpp"
 #include "actors/health/health_probe_actor.hpp"
 #include "actors/listener/listener_actor.hpp"
@@ -14,9 +15,10 @@
 namespace meshlet::actors {
 
 io_worker::io_worker(caf::actor_system& sys, size_t index, worker_config cfg)
-  : sys_(sys), index_(index), cfg_(std::move(cfg)), host_(sys, ctx_), rng_(index * 1000003 + 7) {
+  : sys_(sys), index_(index), cfg_(std::move(cfg)), metrics_(cfg_.count_calls), host_(sys, ctx_),
+    rng_(index * 1000003 + 7) {
   for (auto& l : cfg_.listeners)
-    listeners_.push_back(std::make_unique<listener_actor>(*this, l.name));
+    listeners_.push_back(std::make_unique<listener_actor>(*this, l.name, l.admin.get()));
 }
 
 io_worker::~io_worker() {
@@ -156,11 +158,67 @@ void io_worker::drain(std::function<void()> on_idle) {
   asio::post(ctx_, [this, on_idle = std::move(on_idle)]() mutable {
     draining_ = true;
     on_idle_ = std::move(on_idle);
+    // The admin API keeps answering while the proxy drains (health says NOT_SERVING).
     for (auto& l : listeners_)
-      l->stop();
+      if (!l->is_admin())
+        l->stop();
     for (auto& [raw, c] : connections_)
-      c->drain();
+      if (!c->is_admin())
+        c->drain();
     check_idle();
+  });
+}
+
+void io_worker::report(std::function<void(worker_report)> done) {
+  asio::post(ctx_, [this, done = std::move(done)] {
+    worker_report r;
+    for (auto& [raw, c] : connections_)
+      if (!c->is_admin()) { // the admin API's own calls are not the proxy's
+        ++r.connections;
+        r.streams += c->streams();
+      }
+    auto counters = metrics_.snapshot();
+    auto t = now();
+    for (auto& [name, rt] : clusters_) {
+      if (!rt || !rt->table)
+        continue;
+      r.cluster_active[name] = *rt->active_calls;
+      auto cs = counters.clusters.find(name);
+      if (cs != counters.clusters.end()) {
+        uint64_t n = cs->second.unattempted.requests;
+        for (auto& [address, es] : cs->second.endpoints)
+          n += es.stats.requests;
+        r.cluster_requests[name] = n;
+      }
+      auto& eps = r.endpoints[name];
+      for (auto& ep : rt->table->endpoints) {
+        auto& e = eps[ep.address];
+        e.ejected = rt->outlier && rt->outlier->is_ejected(ep.id, t);
+        if (cs == counters.clusters.end())
+          continue;
+        auto i = cs->second.endpoints.find(ep.address);
+        if (i == cs->second.endpoints.end())
+          continue;
+        auto& st = i->second.stats;
+        e.ejections = st.ejections;
+        e.in_flight = static_cast<uint64_t>(std::max<int64_t>(0, st.in_flight()));
+        e.calls = st.ended;
+        e.errors = st.errors;
+        e.latency_ewma_ms = st.latency_ewma_ms;
+      }
+    }
+    done(std::move(r));
+  });
+}
+
+void io_worker::collect(std::function<void(metrics::metrics_snapshot)> done) {
+  asio::post(ctx_, [this, done = std::move(done)] {
+    auto s = metrics_.snapshot();
+    auto t = now();
+    for (auto& [name, rt] : clusters_)
+      if (rt && rt->table)
+        s.add_table(name, *rt->table, rt->outlier.get(), t);
+    done(std::move(s));
   });
 }
 
@@ -220,7 +278,7 @@ void io_worker::flush_all() {
 void io_worker::adopt(std::unique_ptr<connection_actor> c) {
   auto* raw = c.get();
   connections_.emplace(raw, std::move(c));
-  if (draining_)
+  if (draining_ && !raw->is_admin())
     raw->drain();
 }
 
@@ -237,11 +295,15 @@ void io_worker::release(connection_actor* c) {
 }
 
 void io_worker::check_idle() {
-  if (draining_ && connections_.empty() && on_idle_) {
-    auto f = std::move(on_idle_);
-    on_idle_ = nullptr;
-    f();
-  }
+  if (!draining_ || !on_idle_)
+    return;
+  // Idle once no proxy connection is left; admin connections answer until the process exits.
+  for (auto& [raw, c] : connections_)
+    if (!c->is_admin())
+      return;
+  auto f = std::move(on_idle_);
+  on_idle_ = nullptr;
+  f();
 }
 
 } // namespace meshlet::actors

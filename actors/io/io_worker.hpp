@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/host/actor_host.hpp"
+#include "actors/metrics/thread_metrics.hpp"
 #include "mesh/config/config.hpp"
 #include "mesh/lb/endpoint_table.hpp"
 #include "mesh/lb/policy.hpp"
@@ -65,9 +66,15 @@ struct route_state {
 };
 using route_state_ptr = std::shared_ptr<const route_state>;
 
+struct admin_context;
+struct worker_report;
+
 struct listener_spec {
   std::string name;
   asio::ip::tcp::endpoint address;
+  // Set on the admin listener (I/O thread 0 only): its calls go to the admin service, not
+  // upstream, and its port is bound without SO_REUSEPORT (a second meshlet must fail to bind).
+  std::shared_ptr<const admin_context> admin;
 };
 
 struct worker_config {
@@ -75,6 +82,7 @@ struct worker_config {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_max{10000};
+  bool count_calls = true; // thread_metrics on (for /metrics and the admin API)
 };
 
 class io_worker {
@@ -101,6 +109,11 @@ public:
   // Thread-safe: stop accepting, GOAWAY every connection; `on_idle` runs (on this
   // thread) once no connection is left.
   void drain(std::function<void()> on_idle);
+  // Thread-safe: this thread's report for the admin API, handed to `done` on this thread.
+  void report(std::function<void(worker_report)> done);
+  // Thread-safe: a copy of this thread's call counters and of what its tables say of each
+  // endpoint (metrics_snapshot.hpp), handed to `done` on this thread.
+  void collect(std::function<void(metrics::metrics_snapshot)> done);
   // Thread-safe: stops the loop; join() waits for it and destroys the thread's actors.
   void stop();
   void join();
@@ -122,6 +135,16 @@ public:
   // Destroys a connection after the current handler returns.
   void release(connection_actor* c);
   size_t index() const { return index_; }
+  // Rare endpoint events from this thread's calls, for the gossip mesh (set before start();
+  // unset without gossip): an outlier ejection (ejected = true), or a call that succeeded on
+  // an endpoint the thread's current snapshot marks ineligible (ejected = false: local evidence
+  // against a rumour). See actors/mesh/endpoint_events.hpp.
+  using endpoint_event_fn =
+    std::function<void(const std::string& cluster, const std::string& address, bool ejected)>;
+  void set_endpoint_events(endpoint_event_fn f) { endpoint_events_ = std::move(f); }
+  const endpoint_event_fn& endpoint_events() const { return endpoint_events_; }
+  // This thread's call counters (written by this thread only).
+  metrics::thread_metrics& metrics() { return metrics_; }
 
 private:
   void flush_all();
@@ -130,6 +153,8 @@ private:
   caf::actor_system& sys_;
   size_t index_;
   worker_config cfg_;
+  // Before host_ and ctx_: the actors that die with them count themselves out of it.
+  metrics::thread_metrics metrics_;
   // host_ before ctx_: handlers still queued in ctx_ when it dies may own hosted actors.
   actor_host host_;
   asio::io_context ctx_;
@@ -149,6 +174,7 @@ private:
   bool flush_posted_ = false;
   bool draining_ = false;
   std::function<void()> on_idle_;
+  endpoint_event_fn endpoint_events_;
 };
 
 } // namespace meshlet::actors

@@ -10,8 +10,8 @@
 
 namespace meshlet::actors {
 
-listener_actor::listener_actor(io_worker& w, const std::string& name)
-  : hosted_actor(w.host()), worker_(w), name_(name), acceptor_(w.context()) {
+listener_actor::listener_actor(io_worker& w, const std::string& name, const admin_context* admin)
+  : hosted_actor(w.host()), worker_(w), name_(name), admin_(admin), acceptor_(w.context()) {
   set_behavior({[](caf::unit_t) {}});
 }
 
@@ -20,7 +20,7 @@ std::string listener_actor::bind(const asio::ip::tcp::endpoint& ep) {
   acceptor_.open(ep.protocol(), ec);
   if (!ec)
     acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) {
+  if (!ec && !admin_) {
     int one = 1;
     if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
       ec = asio::error_code{errno, asio::system_category()};
@@ -60,7 +60,7 @@ void listener_actor::accept_next() {
         return;
       spdlog::warn("accept failed: {}", ec.message());
     } else {
-      auto c = std::make_unique<connection_actor>(worker_, name_, std::move(s));
+      auto c = std::make_unique<connection_actor>(worker_, name_, std::move(s), admin_);
       auto* raw = c.get();
       worker_.adopt(std::move(c));
       raw->start();

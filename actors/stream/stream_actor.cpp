@@ -2,6 +2,8 @@
 #include "actors/stream/stream_actor.hpp"
 
 #include "actors/stream/stream_protocol.hpp"
+#include "actors/mesh/endpoint_events.hpp"
+#include "transport/grpc/message.hpp"
 #include "actors/upstream/upstream_actor.hpp"
 #include "actors/upstream/upstream_pool.hpp"
 #include "transport/grpc/headers.hpp"
@@ -16,19 +18,6 @@
 namespace meshlet::actors {
 
 namespace {
-
-h2::header_block_ptr status_block(grpc::status_code code, const std::string& message,
-                                  bool with_status_line) {
-  auto h = h2::make_headers();
-  if (with_status_line) {
-    h->add(":status", "200");
-    h->add("content-type", "application/grpc");
-  }
-  h->add("grpc-status", std::to_string(static_cast<int>(code)));
-  if (!message.empty())
-    h->add("grpc-message", grpc::percent_encode(message));
-  return h;
-}
 
 // Hop-by-hop headers (RFC 9113 §8.2.2) never cross the proxy, in either direction.
 void strip_hop_by_hop(h2::header_block& h) {
@@ -57,12 +46,13 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
                            int32_t sid, h2::header_block_ptr request, bool end)
   : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
-    request_ended_(end), retry_timer_(w.context()) {
+    request_ended_(end), retry_timer_(w.context()), meter_(w.metrics(), started_) {
   set_behavior({
     // -- from the downstream connection ----------------------------------------
     [this](req_data_atom, std::string& chunk, bool end) { forward_request(std::move(chunk), end); },
     [this](reset_atom, uint32_t) {
       // The client cancelled (or its connection went away).
+      meter_.failed(grpc::status_code::cancelled);
       cancel_upstream();
       finish();
     },
@@ -147,6 +137,7 @@ void stream_actor::route(const std::string& listener) {
          "no route for " + (path ? *path : std::string{"?"}) + " on listener " + listener);
     return;
   }
+  meter_.route(*target);
   cluster_ = worker_.cluster(*target);
   if (!cluster_) {
     fail(grpc::status_code::unavailable, "cluster " + *target + " has no endpoints yet");
@@ -242,6 +233,7 @@ bool stream_actor::open_on_picked() {
   if (conn == nullptr)
     return false;
   endpoint_ = ep.address;
+  meter_.attempt(ep.address);
   if (deadline_) {
     auto left = *deadline_ - now();
     for (auto& x : request_->fields)
@@ -278,8 +270,12 @@ void stream_actor::on_opened(int32_t up_sid) {
 }
 
 void stream_actor::report(const outlier::outcome& o) {
+  auto effect = outlier::report_effect::none;
   if (cluster_ && cluster_->outlier && table_ && picked_ < table_->endpoints.size())
-    cluster_->outlier->report(table_->endpoints[picked_].id, o, now());
+    effect = cluster_->outlier->report(table_->endpoints[picked_].id, o, now());
+  meter_.attempt_ended(o.status, effect == outlier::report_effect::ejected);
+  if (cluster_) // gossip: an ejection, or a success that contradicts a rumour (rare)
+    note_endpoint_outcome(worker_, *cluster_, table_, picked_, o, effect);
 }
 
 void stream_actor::report_status(const h2::header_block& h) {
@@ -374,13 +370,14 @@ void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
 void stream_actor::fail(grpc::status_code code, const std::string& message) {
   if (finished_)
     return;
+  meter_.failed(code);
   spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path") ? *request_->find(":path") : "?",
                 grpc::status_name(code), message, attempt_);
   cancel_upstream();
   if (!response_started_)
-    tell(connection_, resp_hdrs_atom::value, sid_, status_block(code, message, true), true);
+    tell(connection_, resp_hdrs_atom::value, sid_, grpc::status_block(code, message, true), true);
   else
-    tell(connection_, resp_trl_atom::value, sid_, status_block(code, message, false));
+    tell(connection_, resp_trl_atom::value, sid_, grpc::status_block(code, message, false));
   finish();
 }
 
@@ -388,6 +385,7 @@ void stream_actor::finish() {
   if (finished_)
     return;
   finished_ = true;
+  meter_.end(now());
   deadline_timer_.cancel();
   retry_timer_.cancel();
   release_load();
@@ -413,6 +411,7 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
     return false;
   if (!cluster_->budget->try_withdraw(t))
     return false; // the budget keeps retries from storming a sick cluster
+  meter_.retried();
   reset_attempt();
   ++attempt_;
   bool found = false;

@@ -7,6 +7,7 @@
 
 #include "actors/host/hosted_actor.hpp"
 #include "actors/io/io_worker.hpp"
+#include "actors/metrics/call_meter.hpp"
 #include "transport/clock.hpp"
 #include "transport/grpc/status.hpp"
 #include "transport/h2/headers.hpp"
@@ -88,6 +89,8 @@ private:
   // downstream side
   bool response_started_ = false;
   bool finished_ = false;
+
+  metrics::call_meter meter_; // this call in its thread's counters
 };
 
 } // namespace meshlet::actors

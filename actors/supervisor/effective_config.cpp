@@ -44,6 +44,7 @@ config::load_result effective_config(const options& o) {
       cfg.clusters.push_back(config::cluster{});
       c = &cfg.clusters.back();
       c->name = "default";
+      c->runtime_endpoints = true; // made by flags: no file to disagree with the admin API
     }
     if (!o.upstreams.empty()) {
       c->endpoints.clear();

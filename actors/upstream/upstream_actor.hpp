@@ -70,6 +70,8 @@ private:
   bool goaway_ = false;
   bool settings_seen_ = false; // calls wait for the endpoint's SETTINGS (its stream limit)
   std::string out_;
+  // meshlet_connections_active{side="upstream"}: from the connect until destroyed
+  metrics::gauge_token counted_{worker_.metrics().upstream_connections()};
 };
 
 } // namespace meshlet::actors

@@ -126,7 +126,9 @@ void loader::read_cluster(const YAML::Node& n, config& out) {
   if (!is_map(n, "a cluster"))
     return;
   map_reader m(n, "cluster",
-               {"name", "endpoints", "lb", "dns_refresh_ms", "health", "outlier", "retry"}, diags_);
+               {"name", "endpoints", "lb", "dns_refresh_ms", "health", "outlier", "retry",
+                "runtime_endpoints"},
+               diags_);
   cluster c;
   c.name = read_name(m, "cluster", clusters_).value_or("");
   if (auto list = m.list("endpoints", true)) {
@@ -144,6 +146,8 @@ void loader::read_cluster(const YAML::Node& n, config& out) {
     c.dns_refresh = std::chrono::milliseconds{*ms};
   if (auto h = m.map("health", false))
     detail::read_health(*h, c.health, diags_);
+  if (auto b = m.boolean("runtime_endpoints", false))
+    c.runtime_endpoints = *b;
   if (auto o = m.map("outlier", false))
     detail::read_outlier(*o, c.outlier_enabled, c.outlier, diags_);
   if (auto r = m.map("retry", false))

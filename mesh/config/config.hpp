@@ -41,6 +41,8 @@ struct cluster {
   outlier::outlier_config outlier;
   retry::retry_config retry;
   retry::budget_config retry_budget;
+  // The admin API may add endpoints at runtime (AddEndpoint); the flag-made "default" has it on.
+  bool runtime_endpoints = false;
 };
 
 struct header_match {

@@ -104,6 +104,7 @@ void emit_cluster(YAML::Emitter& out, const cluster& c) {
   str(key(out, "name"), c.name);
   emit_lb(key(out, "lb"), c.lb);
   key(out, "dns_refresh_ms") << c.dns_refresh.count();
+  key(out, "runtime_endpoints") << c.runtime_endpoints;
   emit_health(key(out, "health"), c.health);
   emit_outlier(key(out, "outlier"), c.outlier_enabled, c.outlier);
   emit_retry(key(out, "retry"), c.retry, c.retry_budget);

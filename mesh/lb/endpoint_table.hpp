@@ -9,6 +9,9 @@
 
 namespace meshlet::lb {
 
+// Where an endpoint came from (the admin API reports it).
+enum class endpoint_source : uint8_t { config, dns, admin };
+
 struct endpoint {
   uint32_t id = 0;      // stable across snapshots while the address stays in the cluster
   std::string address; // "host:port" as configured: the endpoint's identity
@@ -16,6 +19,13 @@ struct endpoint {
   uint16_t port = 0;
   uint32_t weight = 1;
   bool eligible = true; // healthy, not ejected, not draining
+  endpoint_source source = endpoint_source::config;
+  bool draining = false;    // the admin API drained it: no new calls, open ones finish
+  bool health_down = false; // active health checks say it is down
+  // Another sidecar's fresh "unhealthy" rumour marks it (mesh/gossip/rumour_marks): no new
+  // calls until this sidecar's own evidence or the rumour's TTL says otherwise.
+  bool gossip_unhealthy = false;
+  std::string gossip_reporter; // the reporting sidecar's node name
 };
 
 struct endpoint_table {

@@ -23,6 +23,7 @@ TEST_CASE("make_table: literal addresses keep their order and weights, ids from 
   CHECK(t->version == 7);
   CHECK(t->endpoints[0].address == "127.0.0.1:5001");
   CHECK(t->endpoints[0].weight == 3);
+  CHECK(t->endpoints[0].source == meshlet::lb::endpoint_source::config);
   CHECK(t->endpoints[0].id == 1);
   CHECK(t->endpoints[1].ip == "127.0.0.2");
   CHECK(t->endpoints[1].port == 5002);
@@ -46,6 +47,8 @@ TEST_CASE("make_table: a DNS name becomes one endpoint per address it resolves t
   uint32_t next = 1;
   // localhost resolves through the system resolver (/etc/hosts) without any network.
   auto t = make_table(cluster_of({{"localhost:5001", 2}}), ids, next, 1);
+  for (auto& ep : t->endpoints)
+    CHECK(ep.source == meshlet::lb::endpoint_source::dns);
   REQUIRE_FALSE(t->endpoints.empty());
   for (auto& ep : t->endpoints) {
     CHECK((ep.ip == "127.0.0.1" || ep.ip == "::1"));

@@ -91,7 +91,7 @@ const std::vector<error_case> cases = {
    "clusters:\n  - name: c\n    endpoint: [127.0.0.1:1]\n",
    {"m.yaml:2:5: missing required key 'endpoints' in cluster 'c'",
     "m.yaml:3:5: unknown key 'endpoint' in cluster 'c' (expected: name, endpoints, lb, "
-    "dns_refresh_ms, health, outlier, retry)"}},
+    "dns_refresh_ms, health, outlier, retry, runtime_endpoints)"}},
   {"unknown endpoint key",
    with_endpoint("{address: 127.0.0.1:1, weigth: 3}"),
    {"m.yaml:4:32: unknown key 'weigth' in endpoint (expected: address, weight)"}},

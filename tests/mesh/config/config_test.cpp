@@ -30,6 +30,7 @@ clusters:
   - name: echo
     lb: {policy: least_request, choice_count: 3}
     dns_refresh_ms: 2500
+    runtime_endpoints: true
     health: {interval_ms: 200, timeout_ms: 100, unhealthy_threshold: 3, healthy_threshold: 2,
              service: meshtest.Echo}
     outlier:
@@ -104,6 +105,7 @@ bool same(const config& a, const config& b) {
   for (size_t i = 0; i < a.clusters.size(); ++i) {
     const auto &x = a.clusters[i], &y = b.clusters[i];
     if (x.name != y.name || !same_lb(x.lb, y.lb) || x.dns_refresh != y.dns_refresh
+        || x.runtime_endpoints != y.runtime_endpoints
         || !same_blocks(x, y) || x.endpoints.size() != y.endpoints.size())
       return false;
     for (size_t j = 0; j < x.endpoints.size(); ++j)
@@ -173,7 +175,8 @@ TEST_SUITE("config/config") {
     const auto& echo = c.clusters[0];
     CHECK(echo.name == "echo");
     CHECK(echo.lb.name == "least_request");
-    CHECK(echo.lb.choice_count == 3);
+    CHECK(echo.dns_refresh == milliseconds{2500});
+    CHECK(echo.runtime_endpoints);
     CHECK(echo.dns_refresh == milliseconds{2500});
     REQUIRE(echo.endpoints.size() == 2);
     CHECK(echo.endpoints[0].address == "127.0.0.1:50051");
@@ -203,6 +206,7 @@ TEST_SUITE("config/config") {
     const auto& plain = c.clusters[3]; // defaults
     CHECK(plain.lb.name == "round_robin");
     CHECK(plain.dns_refresh == milliseconds{5000});
+    CHECK_FALSE(plain.runtime_endpoints);
 
     REQUIRE(c.routes.size() == 2);
     const auto& route = c.routes[0];
