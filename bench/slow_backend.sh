@@ -53,29 +53,9 @@ mkdir -p "$out"
 cp "$meshlet_src" "$out/meshlet"
 meshlet="$out/meshlet"
 
-pids=()  # our running children; a PID leaves the list once reaped (no PID-reuse kills)
-forget() {
-  local keep=() p
-  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-stop_pid() {  # SIGTERM, up to 5 s to exit, then SIGKILL; reaps it
-  local pid=$1 i
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  forget "$pid"
-}
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-}
+# shellcheck source=bench/lib/procs.sh
+source "$here/lib/procs.sh"
+cleanup() { stop_all; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
