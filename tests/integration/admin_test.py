@@ -16,7 +16,9 @@ meshlet in front of real testkit echo backends:
   - grpc.health.v1 Check is SERVING, a Watch stream sees SERVING; Drain makes Check answer
     NOT_SERVING while a call in flight finishes, the Watch sees NOT_SERVING, and meshlet exits 0;
   - a second meshlet on the same --admin port fails to start (exit 1, one clear line);
-  - meshctl (when built) drives the same meshlet: endpoints, set-weight, drain-endpoint.
+  - meshctl drives real meshlets too: status, clusters, endpoints, config, members,
+    set-weight (the split follows), drain/undrain-endpoint, add/remove-endpoint, reload (refused
+    without --config: exit 1), drain (meshlet exits 0).
 
 usage: admin_test.py   (MESHLET_BIN / TESTKIT_BUILD / MESHCTL_BIN from the environment)
 """
@@ -309,13 +311,20 @@ def health_and_drain(procs, b1):
 
 def port_taken(procs, b1):
     aport = harness.free_port()
-    procs.meshlet([b1.port], name="meshlet-first", extra=["--admin", f"127.0.0.1:{aport}"])
+    first, _ = procs.meshlet([b1.port], name="meshlet-first",
+                             extra=["--admin", f"127.0.0.1:{aport}"])
     p = subprocess.run([harness.MESHLET_BIN, "--listen", f"127.0.0.1:{harness.free_port()}",
                         "--upstream", f"127.0.0.1:{b1.port}", "--admin", f"127.0.0.1:{aport}",
                         "--metrics", "127.0.0.1:0"], capture_output=True, text=True, timeout=10)
     lines = [l for l in p.stderr.splitlines() if l.strip()]
     expect(p.returncode == 1 and len(lines) == 1 and f"{aport}" in lines[0],
            f"second meshlet on the admin port: {p.returncode} {p.stderr!r}")
+    # meshctl drain stops the first one gracefully.
+    p = subprocess.run([MESHCTL_BIN, "--admin", f"127.0.0.1:{aport}", "drain"],
+                       capture_output=True, text=True, timeout=T)
+    expect(p.returncode == 0, f"meshctl drain: {p.returncode} {p.stderr!r}")
+    first.wait(timeout=T)
+    expect(first.returncode == 0, f"exit code after meshctl drain: {first.returncode}")
 
 
 def meshctl(aport, mport, b1, b2):
@@ -341,6 +350,26 @@ def meshctl(aport, mport, b1, b2):
     expect(got == {"b1": 100}, f"after meshctl drain-endpoint: {got}")
     run("undrain-endpoint", "default", f"127.0.0.1:{b2.port}")
     expect("flags" in run("status"), "meshctl status")
+    clusters = json.loads(run("-o", "json", "clusters"))["clusters"]
+    expect([c["name"] for c in clusters] == ["default"] and clusters[0]["endpoints"] == 2,
+           f"meshctl clusters: {clusters}")
+    expect("weighted_round_robin" in run("config"), "meshctl config")
+    expect(json.loads(run("-o", "json", "members")).get("enabled", False) is False,
+           "meshctl members without gossip")
+    # Runtime endpoints: a third address in, calls reach nothing new (nothing listens there:
+    # it is only listed), then out again.
+    spare = f"127.0.0.1:{harness.free_port()}"
+    run("add-endpoint", "default", spare, "--weight", "2")
+    listed = json.loads(run("-o", "json", "endpoints", "default"))["endpoints"]
+    expect(any(e["address"] == spare and e["weight"] == 2 and e["source"] == "ENDPOINT_SOURCE_ADMIN"
+               for e in listed), f"after meshctl add-endpoint: {listed}")
+    run("remove-endpoint", "default", spare)
+    listed = json.loads(run("-o", "json", "endpoints", "default"))["endpoints"]
+    expect(all(e["address"] != spare for e in listed), f"after meshctl remove-endpoint: {listed}")
+    p = subprocess.run([MESHCTL_BIN, "--admin", f"127.0.0.1:{aport}", "reload"],
+                       capture_output=True, text=True, timeout=T)
+    expect(p.returncode == 1 and "FAILED_PRECONDITION" in p.stderr,
+           f"meshctl reload without --config: {p.returncode} {p.stderr!r}")
 
 
 def main():
@@ -368,7 +397,8 @@ def main():
                    b1)
         checks.run("ReloadConfig: applies a good file, rejects a broken one", reload_config,
                    procs, b1, b2)
-        checks.run("a second meshlet on the same --admin port exits 1", port_taken, procs, b1)
+        checks.run("a second meshlet on the same --admin port exits 1; meshctl drain",
+                   port_taken, procs, b1)
         checks.run("health: SERVING; Drain -> NOT_SERVING while a call finishes; exit 0",
                    health_and_drain, procs, b1)
         checks.check("meshlet still running", m.poll() is None)
