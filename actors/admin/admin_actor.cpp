@@ -34,14 +34,17 @@ void reply_error(self_ptr self, const caf::actor& to, int32_t code, std::string 
   self->send(to, admin_resp_atom::value, code, std::move(message), std::string{});
 }
 
-// SERVING (1) when not draining and some cluster has an endpoint to send calls to.
+// SERVING (1) when not draining and some cluster has an endpoint to send calls to: eligible,
+// and, where the cluster has health checks, proven by at least one passed check.
 int32_t serving_status(const admin_state& s) {
   if (s.draining)
     return healthpb::HealthCheckResponse::NOT_SERVING;
-  for (auto& [name, entry] : s.tables)
+  for (auto& [name, entry] : s.tables) {
+    bool checked = entry.first->health.enabled;
     for (auto& ep : entry.second->endpoints)
-      if (ep.eligible)
+      if (ep.eligible && (!checked || ep.health_passed))
         return healthpb::HealthCheckResponse::SERVING;
+  }
   return healthpb::HealthCheckResponse::NOT_SERVING;
 }
 

@@ -96,7 +96,8 @@ lb::endpoint_table_ptr resolve(balancer_state& s, uint64_t version) {
 // Applies the overlays to a resolved table: removals, runtime weights, drains and what active
 // health checks took down. A new table object when anything applies.
 lb::endpoint_table_ptr decorate(lb::endpoint_table_ptr t, const balancer_state& s) {
-  if (s.down.empty() && s.weights.empty() && s.draining.empty() && s.removed.empty())
+  if (s.down.empty() && s.weights.empty() && s.draining.empty() && s.removed.empty()
+      && s.passed.empty())
     return t;
   auto copy = std::make_shared<lb::endpoint_table>(*t);
   auto& eps = copy->endpoints;
@@ -107,6 +108,7 @@ lb::endpoint_table_ptr decorate(lb::endpoint_table_ptr t, const balancer_state& 
     auto d = s.down.find(ep.address);
     ep.health_down = d != s.down.end() && d->second;
     ep.draining = s.draining.count(ep.address) != 0;
+    ep.health_passed = s.passed.count(ep.address) != 0;
     if (auto w = s.weights.find(ep.address); w != s.weights.end())
       ep.weight = w->second;
     ep.eligible = !ep.health_down && !ep.draining;
@@ -159,6 +161,19 @@ caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::
     republish(resolve(s, ++s.version));
     s.probes(s.cluster, s.table, caf::actor_cast<caf::actor>(self));
   };
+  // An endpoint's first passed health check: readiness (grpc.health.v1 on --admin) counts it.
+  auto mark_passed = [self](const std::string& address) {
+    auto& s = self->state;
+    if (!s.passed.insert(address).second)
+      return;
+    auto t = std::make_shared<lb::endpoint_table>(*s.table);
+    t->version = ++s.version;
+    for (auto& ep : t->endpoints)
+      if (ep.address == address)
+        ep.health_passed = true;
+    s.table = t;
+    s.publish(s.cluster, s.table);
+  };
   auto refresh = [self, republish] {
     auto& s = self->state;
     auto t = resolve(s, s.version + 1);
@@ -190,8 +205,10 @@ caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::
       republish(resolve(s, ++s.version));
       s.probes(s.cluster, s.table, caf::actor_cast<caf::actor>(self));
     },
-    [self](health_atom, const std::string& address, bool routable) {
+    [self, mark_passed](health_atom, const std::string& address, bool routable) {
       auto& s = self->state;
+      if (routable)
+        mark_passed(address);
       bool was_down = s.down.count(address) && s.down[address];
       if (was_down == !routable)
         return;
@@ -213,7 +230,8 @@ caf::behavior balancer_actor(caf::stateful_actor<balancer_state>* self, config::
     [self](mesh_atom, caf::actor& mesh) { self->state.gossip.mesh = std::move(mesh); },
     [self](rumour_atom, const std::string& address, const std::string& reporter, bool unhealthy,
            int64_t ttl_ms) { on_rumour(self, self->state, address, reporter, unhealthy, ttl_ms); },
-    [self](evidence_atom, const std::string& address) {
+    [self, mark_passed](evidence_atom, const std::string& address) {
+      mark_passed(address);
       on_evidence(self, self->state, address);
     },
     [self](rumour_tick_atom) { on_rumour_tick(self, self->state); },

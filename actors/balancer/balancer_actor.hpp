@@ -46,6 +46,7 @@ struct balancer_state {
   std::set<std::string> draining;
   std::map<std::string, uint32_t> added; // runtime endpoints: address -> weight
   std::set<std::string> removed;
+  std::set<std::string> passed; // endpoints that passed a health check at least once
   // Other sidecars' rumours and the mesh to tell ours to (balancer_gossip.hpp).
   balancer_gossip_state gossip;
   static inline const char* name = "balancer";

@@ -22,6 +22,7 @@ struct endpoint {
   endpoint_source source = endpoint_source::config;
   bool draining = false;    // the admin API drained it: no new calls, open ones finish
   bool health_down = false; // active health checks say it is down
+  bool health_passed = false; // a health check passed at least once (readiness needs one)
   // Another sidecar's fresh "unhealthy" rumour marks it (mesh/gossip/rumour_marks): no new
   // calls until this sidecar's own evidence or the rumour's TTL says otherwise.
   bool gossip_unhealthy = false;

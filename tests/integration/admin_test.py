@@ -13,7 +13,8 @@ meshlet in front of real testkit echo backends:
     PERMISSION_DENIED), reads do not;
   - ReloadConfig applies a changed file, rejects a broken one (FAILED_PRECONDITION, nothing
     changes) and refuses without --config;
-  - grpc.health.v1 Check is SERVING, a Watch stream sees SERVING; Drain makes Check answer
+  - grpc.health.v1 Check is NOT_SERVING until an endpoint passed a health check (clusters with
+    checks), then SERVING; a Watch stream sees SERVING; Drain makes Check answer
     NOT_SERVING while a call in flight finishes, the Watch sees NOT_SERVING, and meshlet exits 0;
   - a second meshlet on the same --admin port fails to start (exit 1, one clear line);
   - meshctl drives real meshlets too: status, clusters, endpoints, config, members,
@@ -25,6 +26,7 @@ usage: admin_test.py   (MESHLET_BIN / TESTKIT_BUILD / MESHCTL_BIN from the envir
 import collections
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -309,6 +311,24 @@ def health_and_drain(procs, b1):
     ch.close()
 
 
+def readiness_waits_for_a_passed_check(procs):
+    """With health checks, Check is NOT_SERVING until some endpoint passed one."""
+    b, _ = procs.echo_backend("hb")
+    b.send_signal(signal.SIGUSR1)  # the backend's health: NOT_SERVING (its calls still work)
+    harness.wait_until(lambda: ec.health_check(b.port) == "NOT_SERVING", 5, "backend NOT_SERVING")
+    aport = harness.free_port()
+    m, _ = procs.meshlet([b.port], name="meshlet-ready",
+                         extra=["--admin", f"127.0.0.1:{aport}", "--health-interval-ms", "100"])
+    for _ in range(10):  # a second of probes, all failing
+        expect(ec.health_check(aport) == "NOT_SERVING", "SERVING before any check passed")
+        time.sleep(0.1)
+    b.send_signal(signal.SIGUSR2)  # healthy again
+    harness.wait_until(lambda: ec.health_check(aport) == "SERVING", 5,
+                       "SERVING once a check passed")
+    e = admin_stub(aport).ListEndpoints(pb.ListEndpointsRequest(), timeout=T).endpoints[0]
+    expect(e.health == pb.HEALTH_STATE_HEALTHY and e.eligible, f"endpoint after the pass: {e}")
+
+
 def port_taken(procs, b1):
     aport = harness.free_port()
     first, _ = procs.meshlet([b1.port], name="meshlet-first",
@@ -397,6 +417,8 @@ def main():
                    b1)
         checks.run("ReloadConfig: applies a good file, rejects a broken one", reload_config,
                    procs, b1, b2)
+        checks.run("readiness: NOT_SERVING until a health check passed",
+                   readiness_waits_for_a_passed_check, procs)
         checks.run("a second meshlet on the same --admin port exits 1; meshctl drain",
                    port_taken, procs, b1)
         checks.run("health: SERVING; Drain -> NOT_SERVING while a call finishes; exit 0",
