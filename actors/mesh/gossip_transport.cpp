@@ -12,15 +12,8 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-#include <chrono>
 
 namespace meshlet::actors {
-
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 namespace {
 

@@ -24,9 +24,6 @@
 
 namespace meshlet::actors {
 
-// This host's wall clock in unix milliseconds (envelope timestamps, rumour ages).
-std::int64_t wall_clock_ms();
-
 struct gossip_limits {
   std::size_t max_packet = 1400;             // the core's packet_limit, envelope included
   std::size_t max_frame = 8 << 20;           // one stream frame (a push-pull of ~100K members)
