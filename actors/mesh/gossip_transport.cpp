@@ -12,7 +12,6 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-
 namespace meshlet::actors {
 
 namespace {
