@@ -180,15 +180,12 @@ void mesh_actor::observe() {
                      m.incarnation);
       break;
     case member_state::suspect:
-      spdlog::info("gossip: member {} at {} is suspect (incarnation {})", m.name, m.addr,
-                   m.incarnation);
-      break;
     case member_state::dead:
-      spdlog::info("gossip: member {} at {} is dead (incarnation {})", m.name, m.addr,
-                   m.incarnation);
-      break;
     case member_state::left:
-      spdlog::info("gossip: member {} at {} left (incarnation {})", m.name, m.addr,
+      spdlog::info("gossip: member {} at {} {} (incarnation {})", m.name, m.addr,
+                   m.state == member_state::suspect ? "is suspect"
+                   : m.state == member_state::dead  ? "is dead"
+                                                     : "left",
                    m.incarnation);
       break;
     }

@@ -19,18 +19,32 @@ bool rumour_marks::on_rumour(const std::string &address, const std::string &repo
   return was != marked(address);
 }
 
-bool rumour_marks::drop_reporter(const std::string &reporter) {
+namespace {
+
+using marks_by_address = std::map<std::string, std::map<std::string, time_point>>;
+
+// Drops every (reporter, expiry) mark `gone` says is over, then the addresses left without
+// marks; true when some address lost its last one.
+template <class Gone>
+bool prune(marks_by_address &by_address, Gone gone) {
   bool changed = false;
-  for (auto i = by_address_.begin(); i != by_address_.end();) {
-    i->second.erase(reporter);
+  for (auto i = by_address.begin(); i != by_address.end();) {
+    for (auto r = i->second.begin(); r != i->second.end();)
+      r = gone(*r) ? i->second.erase(r) : std::next(r);
     if (i->second.empty()) {
-      i = by_address_.erase(i);
+      i = by_address.erase(i);
       changed = true;
     } else {
       ++i;
     }
   }
   return changed;
+}
+
+} // namespace
+
+bool rumour_marks::drop_reporter(const std::string &reporter) {
+  return prune(by_address_, [&](const auto &mark) { return mark.first == reporter; });
 }
 
 bool rumour_marks::on_local_evidence(const std::string &address) {
@@ -38,18 +52,7 @@ bool rumour_marks::on_local_evidence(const std::string &address) {
 }
 
 bool rumour_marks::expire(time_point now) {
-  bool changed = false;
-  for (auto i = by_address_.begin(); i != by_address_.end();) {
-    for (auto r = i->second.begin(); r != i->second.end();)
-      r = r->second <= now ? i->second.erase(r) : std::next(r);
-    if (i->second.empty()) {
-      i = by_address_.erase(i);
-      changed = true;
-    } else {
-      ++i;
-    }
-  }
-  return changed;
+  return prune(by_address_, [&](const auto &mark) { return mark.second <= now; });
 }
 
 std::optional<time_point> rumour_marks::next_expiry() const {
