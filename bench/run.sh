@@ -107,6 +107,7 @@ result="$RESULTS_DIR/$(date +%Y-%m-%d-%H%M).md"
 # -- processes: every child is listed until reaped, and stopped by PID on exit -----------------
 # shellcheck source=bench/lib/procs.sh
 source "$here/lib/procs.sh"
+logs=$raw # what wait_port_file / wait_accepts point at on failure
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -159,23 +160,6 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }  # calc FORMAT EXPR
 median() { tr -s ' ' '\n' <<<"$*" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 minmax() { tr -s ' ' '\n' <<<"$*" | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "–" hi}'; }
 
-wait_port_file() {  # FILE PID WHAT -> prints the port
-  local deadline=$((SECONDS + 30))
-  until [ -s "$1" ]; do
-    kill -0 "$2" 2>/dev/null || die "$3 exited before writing $1 (see $raw)"
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3's port file"
-    sleep 0.02
-  done
-  cat "$1"
-}
-wait_accepts() {  # PORT PID WHAT
-  local deadline=$((SECONDS + 15))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    kill -0 "$2" 2>/dev/null || die "$3 exited before listening on :$1 (see $raw)"
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3 on :$1"
-    sleep 0.02
-  done
-}
 
 # The request body: EchoRequest{payload = PAYLOAD bytes} in one gRPC message frame.
 body="$raw/unary.grpc"

@@ -55,31 +55,13 @@ meshlet="$out/meshlet"
 
 # shellcheck source=bench/lib/procs.sh
 source "$here/lib/procs.sh"
+logs=$out # what wait_port_file / wait_accepts point at on failure
 cleanup() { stop_all; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 die() { echo "slow_backend.sh: $*" >&2; exit 1; }
-
-wait_port_file() {  # FILE PID WHAT: until FILE is non-empty (written atomically)
-  local deadline=$((SECONDS + 30))
-  until [ -s "$1" ]; do
-    kill -0 "$2" 2>/dev/null || die "$3 exited before writing $1 (see $out)"
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3's port file"
-    sleep 0.02
-  done
-  cat "$1"
-}
-
-wait_accepts() {  # PORT PID WHAT: until 127.0.0.1:PORT accepts a connection
-  local deadline=$((SECONDS + 15))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    kill -0 "$2" 2>/dev/null || die "$3 exited before listening on :$1 (see $out)"
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3 on :$1"
-    sleep 0.02
-  done
-}
 
 free_port() {
   "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

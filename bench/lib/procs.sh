@@ -1,5 +1,7 @@
-# procs.sh: child-process bookkeeping for the bench scripts (sourced, not run). Every child's
-# PID goes into `pids` until it is reaped, and is stopped by PID only (no PID-reuse kills).
+# procs.sh: child processes for the bench scripts (sourced, not run). Every child's PID goes
+# into `pids` until it is reaped, and is stopped by PID only (no PID-reuse kills); readiness is
+# waited for, never slept on. The sourcing script defines die() and sets `logs` (where a failed
+# start's output can be read).
 pids=()
 forget() {
   local keep=() p
@@ -22,4 +24,21 @@ stop_pid() {  # SIGTERM, up to 5 s to exit, then SIGKILL; reaps it
 stop_all() {
   local pid
   for pid in ${pids[@]+"${pids[@]}"}; do stop_pid "$pid"; done
+}
+wait_port_file() {  # FILE PID WHAT -> prints the port (FILE is written atomically)
+  local deadline=$((SECONDS + 30))
+  until [ -s "$1" ]; do
+    kill -0 "$2" 2>/dev/null || die "$3 exited before writing $1 (see $logs)"
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3's port file"
+    sleep 0.02
+  done
+  cat "$1"
+}
+wait_accepts() {  # PORT PID WHAT: until 127.0.0.1:PORT accepts a connection
+  local deadline=$((SECONDS + 15))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    kill -0 "$2" 2>/dev/null || die "$3 exited before listening on :$1 (see $logs)"
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $3 on :$1"
+    sleep 0.02
+  done
 }
