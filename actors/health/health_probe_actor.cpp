@@ -13,8 +13,7 @@ namespace meshlet::actors {
 
 namespace {
 h2::settings probe_settings() {
-  h2::settings s;
-  s.max_concurrent_streams = 0;
+  auto s = h2::client_settings();
   s.initial_window_size = 64 * 1024;
   s.connection_window_size = 1 << 20;
   return s;

@@ -9,17 +9,9 @@
 
 namespace meshlet::actors {
 
-namespace {
-h2::settings client_settings() {
-  h2::settings s;
-  s.max_concurrent_streams = 0; // no server push
-  return s;
-}
-} // namespace
-
 upstream_actor::upstream_actor(io_worker& w, upstream_pool& pool, const lb::endpoint& ep)
   : hosted_actor(w.host()), worker_(w), pool_(pool), address_(ep.address),
-    session_(h2::role::client, client_settings()) {
+    session_(h2::role::client, h2::client_settings()) {
   asio::error_code ec;
   target_ = asio::ip::tcp::endpoint{asio::ip::make_address(ep.ip, ec), ep.port};
   set_behavior({

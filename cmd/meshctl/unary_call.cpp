@@ -13,19 +13,13 @@ namespace meshlet::meshctl {
 
 namespace {
 
-h2::settings client_settings() {
-  h2::settings s;
-  s.max_concurrent_streams = 0; // no server push
-  return s;
-}
-
 const std::string* find_in(const h2::header_block_ptr& h, std::string_view name) {
   return h ? h->find(name) : nullptr;
 }
 
 } // namespace
 
-unary_call::unary_call(const call_request& r) : session_(h2::role::client, client_settings()) {
+unary_call::unary_call(const call_request& r) : session_(h2::role::client, h2::client_settings()) {
   h2::header_block h;
   h.add(":method", "POST");
   h.add(":scheme", "http");

@@ -28,6 +28,14 @@ struct settings {
   uint32_t max_header_list_size = 64 * 1024;
 };
 
+// A client's settings: the defaults, and no server push (SETTINGS_MAX_CONCURRENT_STREAMS 0
+// toward the server).
+inline settings client_settings() {
+  settings s;
+  s.max_concurrent_streams = 0;
+  return s;
+}
+
 enum class ev : uint8_t {
   headers,      // request/response headers or trailers; `block`, `end_stream`
   data,         // `data` points into the buffer given to recv(); copy it before the next recv
