@@ -19,25 +19,12 @@ constexpr std::string_view health_watch = "/grpc.health.v1.Health/Watch";
 } // namespace
 
 admin_call::admin_call(io_worker& w, const admin_context& ctx, caf::actor connection, int32_t sid,
-                       h2::header_block_ptr request, bool end, std::string peer_ip)
+                       h2::header_block_ptr request, std::string&& body, bool end,
+                       std::string peer_ip)
   : hosted_actor(w.host()), ctx_(ctx), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), peer_ip_(std::move(peer_ip)) {
   set_behavior({
-    [this](req_data_atom, std::string& chunk, bool end) {
-      if (finished_)
-        return;
-      if (!chunk.empty())
-        tell(connection_, consume_atom::value, sid_, static_cast<uint64_t>(chunk.size()));
-      if (ended_) // a Watch sends nothing after its request
-        return;
-      if (body_.size() + chunk.size() > max_request + grpc::message_prefix_size) {
-        fail(grpc::status_code::resource_exhausted, "admin request larger than 1 MiB");
-        return;
-      }
-      body_ += chunk;
-      if (end)
-        on_request_end();
-    },
+    [this](req_data_atom, std::string& chunk, bool end) { on_body(std::move(chunk), end); },
     [this](reset_atom, uint32_t) { finish(); },
     [](resp_sent_atom, uint64_t) {},
     [this](admin_resp_atom, int32_t code, const std::string& message, const std::string& body) {
@@ -46,18 +33,42 @@ admin_call::admin_call(io_worker& w, const admin_context& ctx, caf::actor connec
     [this](health_update_atom, int32_t status) {
       if (finished_ || !watching_)
         return;
+      response_part p;
       if (!headers_sent_) {
         headers_sent_ = true;
-        tell(connection_, resp_hdrs_atom::value, sid_, grpc::response_headers(), false);
+        p.headers = grpc::response_headers();
       }
       ::grpc::health::v1::HealthCheckResponse r;
       r.set_status(static_cast<::grpc::health::v1::HealthCheckResponse_ServingStatus>(status));
-      tell(connection_, resp_data_atom::value, sid_, grpc::frame_message(r.SerializeAsString()),
-           false);
+      p.data = grpc::frame_message(r.SerializeAsString());
+      p.has_data = true;
+      respond(std::move(p));
     },
   });
+  if (!body.empty() || end)
+    on_body(std::move(body), end);
+}
+
+void admin_call::on_body(std::string&& chunk, bool end) {
+  if (finished_)
+    return;
+  if (!chunk.empty())
+    tell(connection_, consume_atom::value, sid_, static_cast<uint64_t>(chunk.size()));
+  if (ended_) // a Watch sends nothing after its request
+    return;
+  if (body_.size() + chunk.size() > max_request + grpc::message_prefix_size) {
+    fail(grpc::status_code::resource_exhausted, "admin request larger than 1 MiB");
+    return;
+  }
+  body_ += chunk;
   if (end)
     on_request_end();
+}
+
+void admin_call::respond(response_part&& p) {
+  if (p.end)
+    finished_ = true; // the connection forgets this call when it reads the part
+  tell(connection_, resp_atom::value, sid_, std::move(p));
 }
 
 admin_call::~admin_call() {
@@ -118,21 +129,25 @@ void admin_call::answer(int32_t code, const std::string& message, const std::str
     fail(static_cast<grpc::status_code>(code), message);
     return;
   }
-  tell(connection_, resp_hdrs_atom::value, sid_, grpc::response_headers(), false);
-  tell(connection_, resp_data_atom::value, sid_, grpc::frame_message(body), false);
-  tell(connection_, resp_trl_atom::value, sid_,
-       grpc::status_block(grpc::status_code::ok, {}, false));
-  finish();
+  response_part p;
+  p.headers = grpc::response_headers();
+  p.data = grpc::frame_message(body);
+  p.has_data = true;
+  p.trailers = grpc::status_block(grpc::status_code::ok, {}, false);
+  p.end = true;
+  respond(std::move(p));
 }
 
 void admin_call::fail(grpc::status_code code, const std::string& message) {
   if (finished_)
     return;
+  response_part p;
   if (headers_sent_)
-    tell(connection_, resp_trl_atom::value, sid_, grpc::status_block(code, message, false));
+    p.trailers = grpc::status_block(code, message, false);
   else
-    tell(connection_, resp_hdrs_atom::value, sid_, grpc::status_block(code, message, true), true);
-  finish();
+    p.headers = grpc::status_block(code, message, true); // Trailers-Only
+  p.end = true;
+  respond(std::move(p));
 }
 
 void admin_call::finish() {

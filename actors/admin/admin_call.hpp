@@ -4,6 +4,8 @@
 // answer; a grpc.health.v1 Watch stays open and writes every serving-status change.
 #pragma once
 
+#include "actors/stream/stream_protocol.hpp"
+
 #include "actors/host/hosted_actor.hpp"
 #include "actors/io/io_worker.hpp"
 #include "transport/grpc/status.hpp"
@@ -22,14 +24,17 @@ struct admin_context {
 class admin_call : public hosted_actor {
 public:
   admin_call(io_worker& w, const admin_context& ctx, caf::actor connection, int32_t sid,
-             h2::header_block_ptr request, bool end, std::string peer_ip);
+             h2::header_block_ptr request, std::string&& body, bool end, std::string peer_ip);
   ~admin_call() override;
 
   // Request bodies above this end the call with RESOURCE_EXHAUSTED.
   static constexpr size_t max_request = 1 << 20;
 
 private:
+  void on_body(std::string&& chunk, bool end);
   void on_request_end();
+  // Sends a response part; with `end` it is this call's last word to its connection.
+  void respond(response_part&& p);
   void start_watch(const std::string& body);
   void answer(int32_t code, const std::string& message, const std::string& body);
   void fail(grpc::status_code code, const std::string& message);

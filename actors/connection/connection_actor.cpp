@@ -30,17 +30,20 @@ connection_actor::connection_actor(io_worker& w, const std::string& listener,
   channel_ = net::tcp_channel::make(std::move(socket), this);
   peer_ = channel_->peer();
   set_behavior({
-    [this](resp_hdrs_atom, int32_t sid, const h2::header_block_ptr& h, bool end) {
-      session_.submit_response(sid, *h, end);
+    [this](resp_atom, int32_t sid, response_part& p) {
+      bool headers_end = p.trailers_only();
+      if (p.headers)
+        session_.submit_response(sid, *p.headers, headers_end);
+      bool data_end = p.end && !p.trailers && !headers_end;
+      if (p.has_data || data_end)
+        session_.queue_data(sid, std::move(p.data), data_end);
+      if (p.trailers)
+        session_.submit_trailers(sid, std::move(p.trailers));
       dirty();
-    },
-    [this](resp_data_atom, int32_t sid, std::string& chunk, bool end) {
-      session_.queue_data(sid, std::move(chunk), end);
-      dirty();
-    },
-    [this](resp_trl_atom, int32_t sid, h2::header_block_ptr& h) {
-      session_.submit_trailers(sid, std::move(h));
-      dirty();
+      if (p.end) { // the stream's last word
+        streams_.erase(sid);
+        maybe_finish_drain();
+      }
     },
     [this](consume_atom, int32_t sid, uint64_t n) {
       session_.consume(sid, n);
@@ -78,30 +81,43 @@ void connection_actor::on_bytes(const uint8_t* data, size_t n) {
 }
 
 void connection_actor::handle_events() {
+  // New requests wait until the events of this read are gone through, so each stream actor
+  // starts with the body that arrived in the same read: a unary call's whole request, as a
+  // rule, even from clients that send every stream's HEADERS before any DATA (nghttp2 does).
+  // Any event but HEADERS and DATA starts them first, so each stream's order is kept.
   auto& events = session_.events();
   for (auto& e : events) {
     switch (e.kind) {
       case h2::ev::headers: {
-        auto i = streams_.find(e.stream_id);
-        if (i == streams_.end())
-          on_request(e.stream_id, std::move(e.block), e.end_stream);
-        else if (e.end_stream) // request trailers: gRPC has none; keep the end
-          tell(i->second->handle(), req_data_atom::value, std::string{}, true);
+        if (streams_.find(e.stream_id) == streams_.end()) {
+          if (auto* f = find_fresh(e.stream_id)) // trailers right behind the body
+            f->end = f->end || e.end_stream;
+          else
+            fresh_.push_back(fresh_request{e.stream_id, std::move(e.block), {}, e.end_stream});
+        } else if (e.end_stream) { // request trailers: gRPC has none; keep the end
+          tell(streams_.find(e.stream_id)->second->handle(), req_data_atom::value,
+               std::string{}, true);
+        }
         break;
       }
       case h2::ev::data: {
-        auto i = streams_.find(e.stream_id);
-        if (i != streams_.end())
+        if (auto* f = find_fresh(e.stream_id)) {
+          f->body.append(e.data);
+          f->end = f->end || e.end_stream;
+        } else if (auto i = streams_.find(e.stream_id); i != streams_.end()) {
           tell(i->second->handle(), req_data_atom::value, std::string{e.data}, e.end_stream);
+        }
         break;
       }
       case h2::ev::data_sent: {
+        start_fresh();
         auto i = streams_.find(e.stream_id);
         if (i != streams_.end())
           tell(i->second->handle(), resp_sent_atom::value, static_cast<uint64_t>(e.length));
         break;
       }
       case h2::ev::stream_close: {
+        start_fresh();
         session_.forget(e.stream_id);
         auto i = streams_.find(e.stream_id);
         if (i != streams_.end())
@@ -110,13 +126,36 @@ void connection_actor::handle_events() {
       }
       case h2::ev::goaway:
       case h2::ev::settings:
+        start_fresh();
         break;
     }
   }
+  start_fresh();
   events.clear();
 }
 
-void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, bool end) {
+connection_actor::fresh_request* connection_actor::find_fresh(int32_t sid) {
+  // DATA usually comes in the order its HEADERS did: look where the last match was first.
+  size_t n = fresh_.size();
+  for (size_t k = 0; k < n; ++k) {
+    size_t i = (fresh_cursor_ + k) % n;
+    if (fresh_[i].sid == sid) {
+      fresh_cursor_ = i;
+      return &fresh_[i];
+    }
+  }
+  return nullptr;
+}
+
+void connection_actor::start_fresh() {
+  for (auto& f : fresh_)
+    on_request(f.sid, std::move(f.headers), std::move(f.body), f.end);
+  fresh_.clear();
+  fresh_cursor_ = 0;
+}
+
+void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, std::string&& body,
+                                  bool end) {
   auto check = grpc::check_grpc_request(value_or_empty(*h, ":method"),
                                         value_or_empty(*h, "content-type"),
                                         value_or_empty(*h, ":path"));
@@ -130,10 +169,10 @@ void connection_actor::on_request(int32_t sid, h2::header_block_ptr h, bool end)
   }
   if (admin_)
     streams_.emplace(sid, std::make_unique<admin_call>(worker_, *admin_, handle(), sid, std::move(h),
-                                                       end, peer_ip_));
+                                                       std::move(body), end, peer_ip_));
   else
     streams_.emplace(sid, std::make_unique<stream_actor>(worker_, listener_, handle(), sid,
-                                                         std::move(h), end));
+                                                         std::move(h), std::move(body), end));
 }
 
 void connection_actor::reject(int32_t sid, const char* http_status, const char* message) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace meshlet::actors {
 
@@ -42,7 +43,17 @@ public:
 
 private:
   void handle_events();
-  void on_request(int32_t sid, h2::header_block_ptr h, bool end);
+  // A request whose stream actor starts once the current read's events are gone through.
+  struct fresh_request {
+    int32_t sid;
+    h2::header_block_ptr headers;
+    std::string body;
+    bool end;
+  };
+  fresh_request* find_fresh(int32_t sid);
+  void start_fresh();
+  // A new request: its headers and the body that arrived with them.
+  void on_request(int32_t sid, h2::header_block_ptr h, std::string&& body, bool end);
   void reject(int32_t sid, const char* http_status, const char* message);
   void close();
   void maybe_finish_drain();
@@ -57,6 +68,8 @@ private:
   std::string peer_ip_;
   // stream_actor (proxy listeners) or admin_call (the admin listener), by stream id
   std::unordered_map<int32_t, std::unique_ptr<hosted_actor>> streams_;
+  std::vector<fresh_request> fresh_;
+  size_t fresh_cursor_ = 0;
   std::string out_;
   io::timer goaway_timer_;
   bool draining_ = false;

@@ -135,6 +135,8 @@ public:
   // Destroys a connection after the current handler returns.
   void release(connection_actor* c);
   size_t index() const { return index_; }
+  // A token naming one call attempt on this thread (stream_protocol.hpp), never 0.
+  uint64_t next_call() { return ++calls_; }
   // Rare endpoint events from this thread's calls, for the gossip mesh (set before start();
   // unset without gossip): an outlier ejection (ejected = true), or a call that succeeded on
   // an endpoint the thread's current snapshot marks ineligible (ejected = false: local evidence
@@ -163,6 +165,7 @@ private:
   route_state_ptr routes_;
   std::mt19937_64 rng_;
   std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+  uint64_t calls_ = 0;
   std::unordered_map<std::string, std::unique_ptr<upstream_pool>> pools_;
   std::unordered_map<connection_actor*, std::unique_ptr<connection_actor>> connections_;
   std::vector<std::unique_ptr<listener_actor>> listeners_;

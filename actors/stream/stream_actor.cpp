@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace meshlet::actors {
 
@@ -43,10 +44,11 @@ int http_status_of(const h2::header_block& h) {
 } // namespace
 
 stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor connection,
-                           int32_t sid, h2::header_block_ptr request, bool end)
+                           int32_t sid, h2::header_block_ptr request, std::string&& body, bool end)
   : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
-    request_ended_(end), retry_timer_(w.context()), meter_(w.metrics(), started_) {
+    held_(std::move(body)), request_ended_(end), retry_timer_(w.context()),
+    meter_(w.metrics(), started_) {
   set_behavior({
     // -- from the downstream connection ----------------------------------------
     [this](req_data_atom, std::string& chunk, bool end) { forward_request(std::move(chunk), end); },
@@ -57,45 +59,42 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
       finish();
     },
     [this](resp_sent_atom, uint64_t n) {
-      if (upstream_ && up_sid_ > 0)
-        tell(upstream_, consume_atom::value, up_sid_, n);
+      if (upstream_ && call_ != 0)
+        tell(upstream_, consume_atom::value, call_, n);
     },
-    // -- from the upstream connection ------------------------------------------
-    [this](opened_atom, int32_t up_sid) { on_opened(up_sid); },
-    [this](open_fail_atom, const std::string& why, bool retryable) {
+    // -- from the upstream connection (about the current attempt only) ----------
+    [this](opened_atom, uint64_t call) {
+      if (call != call_ || finished_)
+        return;
+      confirmed_ = true;
+      if (!held_.empty() || request_ended_)
+        tell(upstream_, req_data_atom::value, call_, std::exchange(held_, {}), request_ended_);
+    },
+    [this](open_fail_atom, uint64_t call, const std::string& why, bool retryable,
+           std::string& body) {
+      if (call != call_ || finished_)
+        return;
+      take_back(std::move(body));
       on_open_failed(why, retryable);
     },
-    [this](open_busy_atom) {
+    [this](open_busy_atom, uint64_t call, std::string& body) {
       // The connection hit the endpoint's MAX_CONCURRENT_STREAMS: same endpoint, another
       // connection (the pool opens one), or another endpoint when the pool is at its cap.
-      if (finished_)
+      if (call != call_ || finished_)
         return;
-      upstream_ = nullptr;
+      take_back(std::move(body));
       if (!open_on_picked())
         try_open();
     },
-    [this](resp_hdrs_atom, h2::header_block_ptr& h, bool end) {
-      on_response_headers(std::move(h), end);
+    [this](resp_atom, uint64_t call, response_part& p) {
+      if (call == call_)
+        on_response(std::move(p));
     },
-    [this](resp_data_atom, std::string& chunk, bool end) {
-      if (finished_)
-        return;
-      tell(connection_, resp_data_atom::value, sid_, std::move(chunk), end);
-      if (end) {
-        upstream_ = nullptr;
-        finish();
-      }
+    [this](up_lost_atom, uint64_t call, uint32_t code, const std::string& why) {
+      if (call == call_)
+        on_upstream_lost(code, why);
     },
-    [this](resp_trl_atom, h2::header_block_ptr& h) {
-      if (finished_)
-        return;
-      report_status(*h); // grpc-status in trailers counts like Trailers-Only
-      tell(connection_, resp_trl_atom::value, sid_, std::move(h));
-      upstream_ = nullptr;
-      finish();
-    },
-    [this](up_lost_atom, uint32_t code, const std::string& why) { on_upstream_lost(code, why); },
-    [this](req_sent_atom, uint64_t n) {
+    [this](req_sent_atom, uint64_t, uint64_t n) {
       // A retry sends replayed bytes again: the client's window is re-opened only once.
       n = std::min<uint64_t>(n, req_received_ - req_acked_);
       req_acked_ += n;
@@ -109,7 +108,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
     if (auto d = grpc::parse_timeout(*t)) {
       deadline_ = started_ + std::chrono::duration_cast<duration>(*d);
       deadline_timer_.arm(*d, [this] {
-        if (up_sid_ > 0)
+        if (call_ != 0)
           report(outlier::outcome::timeout());
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started_);
         fail(grpc::status_code::deadline_exceeded,
@@ -146,6 +145,7 @@ void stream_actor::route(const std::string& listener) {
   ++*cluster_->active_calls;
   counted_active_ = true;
   cluster_->budget->deposit(now());
+  account(held_); // the body that came with the headers
   try_open();
 }
 
@@ -157,9 +157,22 @@ stream_actor::~stream_actor() {
 }
 
 void stream_actor::cancel_upstream() {
-  if (upstream_ && up_sid_ > 0)
-    tell(upstream_, reset_atom::value, up_sid_, uint32_t{NGHTTP2_CANCEL});
+  if (upstream_ && call_ != 0)
+    tell(upstream_, reset_atom::value, call_, uint32_t{NGHTTP2_CANCEL});
   upstream_ = nullptr;
+  call_ = 0;
+}
+
+void stream_actor::take_back(std::string&& body) {
+  // An attempt that never reached its endpoint: the load it was counted for is undone, the
+  // body it carried goes before what was held since.
+  if (started_id_ != 0)
+    cluster_->policy->on_abandon(started_id_);
+  started_id_ = 0;
+  upstream_ = nullptr;
+  call_ = 0;
+  body.append(held_);
+  held_ = std::move(body);
 }
 
 void stream_actor::release_load() {
@@ -241,32 +254,15 @@ bool stream_actor::open_on_picked() {
         x.value = grpc::format_timeout(std::chrono::duration_cast<std::chrono::nanoseconds>(left));
   }
   upstream_ = conn->handle();
-  // The headers end the request only when the client sent nothing else.
-  ended_with_headers_ = request_ended_ && held_.empty();
-  tell(upstream_, open_atom::value, handle(), request_, ended_with_headers_);
-  return true;
-}
-
-void stream_actor::on_opened(int32_t up_sid) {
-  if (finished_) {
-    tell(caf::actor_cast<caf::actor>(self()->current_sender()), reset_atom::value, up_sid,
-         uint32_t{NGHTTP2_CANCEL});
-    return;
-  }
-  up_sid_ = up_sid;
-  started_id_ = table_->endpoints[picked_].id;
+  call_ = worker_.next_call();
+  started_id_ = ep.id;
   opened_at_ = now();
   cluster_->policy->on_start(started_id_);
-  if (ended_with_headers_)
-    return;
-  auto held = std::move(held_);
-  held_.clear();
-  for (size_t i = 0; i < held.size(); ++i) {
-    bool last = i + 1 == held.size();
-    tell(upstream_, req_data_atom::value, up_sid_, std::move(held[i]), last && request_ended_);
-  }
-  if (held.empty() && request_ended_)
-    tell(upstream_, req_data_atom::value, up_sid_, std::string{}, true);
+  // With the request complete nothing more is sent for this attempt: no `opened` to wait for.
+  confirmed_ = request_ended_;
+  tell(upstream_, open_atom::value, handle(), call_, request_, std::exchange(held_, {}),
+       request_ended_);
+  return true;
 }
 
 void stream_actor::report(const outlier::outcome& o) {
@@ -289,7 +285,6 @@ void stream_actor::on_open_failed(const std::string& why, bool retryable) {
   if (finished_)
     return;
   report(outlier::outcome::connect_failure());
-  upstream_ = nullptr;
   last_error_ = why;
   if (retryable) {
     try_open(); // nothing reached the endpoint: another one may take the call
@@ -298,63 +293,83 @@ void stream_actor::on_open_failed(const std::string& why, bool retryable) {
   fail(grpc::status_code::unavailable, why);
 }
 
+void stream_actor::account(const std::string& chunk) {
+  req_received_ += chunk.size();
+  if (replay_overflow_ || chunk.empty())
+    return;
+  size_t limit = cluster_ && cluster_->retry ? cluster_->retry->config().buffer_limit : 0;
+  if (replay_.size() + chunk.size() <= limit) {
+    replay_.append(chunk);
+  } else {
+    replay_overflow_ = true; // too large to replay: this call is not retried
+    replay_.clear();
+    replay_.shrink_to_fit();
+  }
+}
+
 void stream_actor::forward_request(std::string&& chunk, bool end) {
   if (finished_)
     return;
   if (end)
     request_ended_ = true;
-  req_received_ += chunk.size();
-  if (!replay_overflow_ && !chunk.empty()) {
-    size_t limit = cluster_ && cluster_->retry ? cluster_->retry->config().buffer_limit : 0;
-    if (replay_.size() + chunk.size() <= limit) {
-      replay_.append(chunk);
-    } else {
-      replay_overflow_ = true; // too large to replay: this call is not retried
-      replay_.clear();
-      replay_.shrink_to_fit();
-    }
-  }
-  if (up_sid_ == 0) {
-    if (!chunk.empty())
-      held_.push_back(std::move(chunk));
+  account(chunk);
+  if (call_ == 0 || !confirmed_) {
+    held_.append(chunk);
     return;
   }
-  tell(upstream_, req_data_atom::value, up_sid_, std::move(chunk), end);
+  tell(upstream_, req_data_atom::value, call_, std::move(chunk), end);
 }
 
-void stream_actor::on_response_headers(h2::header_block_ptr h, bool end) {
+void stream_actor::on_response(response_part&& p) {
   if (finished_)
     return;
-  int http = http_status_of(*h);
-  if (http != 200 && h->find("grpc-status") == nullptr) {
+  if (p.headers && !accept_headers(*p.headers, p.trailers_only()))
+    return; // failed or retried
+  if (p.trailers)
+    report_status(*p.trailers); // grpc-status in trailers counts like Trailers-Only
+  if (p.headers)
+    response_started_ = true;
+  if (p.end) {
+    upstream_ = nullptr;
+    call_ = 0;
+  }
+  respond(std::move(p));
+}
+
+bool stream_actor::accept_headers(h2::header_block& h, bool trailers_only) {
+  int http = http_status_of(h);
+  if (http != 200 && h.find("grpc-status") == nullptr) {
     // An HTTP error without gRPC status: map it (gRPC HTTP/2 spec) and stop the call.
     auto code = grpc::status_from_http(http);
     fail(code, "upstream " + endpoint_ + " answered HTTP " + std::to_string(http)
                  + " without grpc-status");
-    return;
+    return false;
   }
-  strip_hop_by_hop(*h);
-  if (end) {
-    report_status(*h); // Trailers-Only
-    if (auto* st = h->find("grpc-status")) {
+  strip_hop_by_hop(h);
+  if (trailers_only) {
+    report_status(h);
+    if (auto* st = h.find("grpc-status")) {
       auto code = grpc::parse_status(*st);
       if (code && *code != grpc::status_code::ok
           && maybe_retry(retry::attempt_failure::from_status(*code)))
-        return;
+        return false;
     }
   }
-  response_started_ = true;
-  tell(connection_, resp_hdrs_atom::value, sid_, std::move(h), end);
-  if (end) {
-    upstream_ = nullptr;
-    finish();
-  }
+  return true;
+}
+
+void stream_actor::respond(response_part&& p) {
+  bool end = p.end;
+  tell(connection_, resp_atom::value, sid_, std::move(p));
+  if (end)
+    finish(true);
 }
 
 void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
   if (finished_)
     return;
   upstream_ = nullptr;
+  call_ = 0;
   report(outlier::outcome::reset());
   // REFUSED_STREAM (also a stream above a GOAWAY's last id): not processed, always safe. A
   // lost connection counts as UNAVAILABLE, retried only where configured.
@@ -374,14 +389,16 @@ void stream_actor::fail(grpc::status_code code, const std::string& message) {
   spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path") ? *request_->find(":path") : "?",
                 grpc::status_name(code), message, attempt_);
   cancel_upstream();
+  response_part p;
   if (!response_started_)
-    tell(connection_, resp_hdrs_atom::value, sid_, grpc::status_block(code, message, true), true);
+    p.headers = grpc::status_block(code, message, true); // Trailers-Only
   else
-    tell(connection_, resp_trl_atom::value, sid_, grpc::status_block(code, message, false));
-  finish();
+    p.trailers = grpc::status_block(code, message, false);
+  p.end = true;
+  respond(std::move(p));
 }
 
-void stream_actor::finish() {
+void stream_actor::finish(bool told_connection) {
   if (finished_)
     return;
   finished_ = true;
@@ -389,7 +406,8 @@ void stream_actor::finish() {
   deadline_timer_.cancel();
   retry_timer_.cancel();
   release_load();
-  tell(connection_, done_atom::value, sid_);
+  if (!told_connection)
+    tell(connection_, done_atom::value, sid_);
 }
 
 bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
@@ -436,10 +454,7 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
 void stream_actor::reset_attempt() {
   cancel_upstream();
   end_attempt_load();
-  up_sid_ = 0;
-  held_.clear();
-  if (!replay_.empty())
-    held_.push_back(replay_);
+  held_ = replay_;
 }
 
 } // namespace meshlet::actors

@@ -8,6 +8,7 @@
 #include "actors/host/hosted_actor.hpp"
 #include "actors/io/io_worker.hpp"
 #include "actors/metrics/call_meter.hpp"
+#include "actors/stream/stream_protocol.hpp"
 #include "transport/clock.hpp"
 #include "transport/grpc/status.hpp"
 #include "transport/h2/headers.hpp"
@@ -21,21 +22,24 @@ namespace meshlet::actors {
 
 class stream_actor : public hosted_actor {
 public:
-  // `request` holds the request's headers; `end` when they ended the request.
+  // `request` holds the request's headers, `body` the request body that came with them;
+  // `end` when they ended the request.
   stream_actor(io_worker& w, const std::string& listener, caf::actor connection, int32_t sid,
-               h2::header_block_ptr request, bool end);
+               h2::header_block_ptr request, std::string&& body, bool end);
   ~stream_actor() override;
 
 private:
   // Routes the call to a cluster (listener's routes), then try_open().
   void route(const std::string& listener);
   void try_open();
-  // Asks the picked endpoint's pool for a connection with room and opens the call on it;
-  // false when the pool has none (the endpoint is in backoff or at its connection cap).
+  // Asks the picked endpoint's pool for a connection with room and opens the call on it,
+  // with the request body held so far; false when the pool has none (the endpoint is in
+  // backoff or at its connection cap).
   bool open_on_picked();
-  void on_opened(int32_t up_sid);
   void on_open_failed(const std::string& why, bool retryable);
-  void on_response_headers(h2::header_block_ptr h, bool end);
+  void on_response(response_part&& p);
+  // Checks response headers; false when the call was failed or retried instead.
+  bool accept_headers(h2::header_block& h, bool trailers_only);
   void on_upstream_lost(uint32_t h2_code, const std::string& why);
   // Passive outlier detection: this call's outcome on the endpoint it picked.
   void report(const outlier::outcome& o);
@@ -47,13 +51,21 @@ private:
   // Ends the call with a status meshlet generates (Trailers-Only when no response
   // headers went out yet, trailers otherwise) and resets the upstream stream.
   void fail(grpc::status_code code, const std::string& message);
-  void finish();
+  // Ends the call: timers, load; tells the connection `done` unless it was told already (a
+  // response part with `end`).
+  void finish(bool told_connection = false);
   // Resets the upstream stream (if one was opened) and forgets the upstream.
   void cancel_upstream();
+  // An open that failed or found no room: undoes its load, takes its body back to resend.
+  void take_back(std::string&& body);
   // Load accounting: the call leaves the cluster's active count, the attempt the policy's.
   void release_load();
   void end_attempt_load();
   void forward_request(std::string&& chunk, bool end);
+  // Counts request body bytes and keeps them for a replay while they fit.
+  void account(const std::string& chunk);
+  // Sends a response part to the connection; with `end` it is the call's last word.
+  void respond(response_part&& p);
 
   io_worker& worker_;
   caf::actor connection_;
@@ -65,7 +77,8 @@ private:
 
   // upstream side
   caf::actor upstream_;
-  int32_t up_sid_ = 0;
+  uint64_t call_ = 0;            // the current attempt's token (0: none open)
+  bool confirmed_ = false;       // request body may go to the attempt (see stream_protocol)
   std::string endpoint_;
   cluster_runtime_ptr cluster_;  // the cluster (and policy instance) this call uses
   lb::endpoint_table_ptr table_; // the snapshot the endpoint was picked from
@@ -74,7 +87,7 @@ private:
   time_point opened_at_{};
   std::vector<std::string> tried_;
   std::string last_error_;
-  std::vector<std::string> held_; // request body received before the upstream stream opened
+  std::string held_;             // request body received while no attempt was open
   bool request_ended_ = false;    // the client finished its request
   // Retries: the request body kept for replay (up to the cluster's buffer limit).
   std::string replay_;
@@ -84,7 +97,6 @@ private:
   uint32_t attempt_ = 1;
   bool counted_active_ = false;
   io::timer retry_timer_;
-  bool ended_with_headers_ = false; // the open carried END_STREAM
 
   // downstream side
   bool response_started_ = false;

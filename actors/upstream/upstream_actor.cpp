@@ -7,6 +7,8 @@
 #include <nghttp2/nghttp2.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace meshlet::actors {
 
 upstream_actor::upstream_actor(io_worker& w, upstream_pool& pool, const lb::endpoint& ep)
@@ -15,30 +17,40 @@ upstream_actor::upstream_actor(io_worker& w, upstream_pool& pool, const lb::endp
   asio::error_code ec;
   target_ = asio::ip::tcp::endpoint{asio::ip::make_address(ep.ip, ec), ep.port};
   set_behavior({
-    [this](open_atom, const caf::actor& stream, const h2::header_block_ptr& h, bool end) {
+    [this](open_atom, const caf::actor& stream, uint64_t token, const h2::header_block_ptr& h,
+           std::string& body, bool end) {
       if (reserved_ > 0)
         --reserved_;
-      open(stream, h, end);
+      open(stream, token, h, std::move(body), end);
     },
-    [this](req_data_atom, int32_t sid, std::string& chunk, bool end) {
-      auto i = streams_.find(sid);
-      if (state_ != state::ready || i == streams_.end())
+    [this](req_data_atom, uint64_t token, std::string& chunk, bool end) {
+      auto t = sids_.find(token); // sent after `opened` only
+      if (t == sids_.end())
         return;
       if (end)
-        i->second.request_ended = true;
-      session_.queue_data(sid, std::move(chunk), end);
+        streams_[t->second].request_ended = true;
+      session_.queue_data(t->second, std::move(chunk), end);
       dirty();
     },
-    [this](reset_atom, int32_t sid, uint32_t code) {
-      if (state_ != state::ready || streams_.erase(sid) == 0)
+    [this](reset_atom, uint64_t token, uint32_t code) {
+      auto t = sids_.find(token);
+      if (t == sids_.end()) {
+        pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                      [token](const pending_open& p) { return p.token == token; }),
+                       pending_.end());
         return;
+      }
+      auto sid = t->second;
+      sids_.erase(t);
+      streams_.erase(sid);
       session_.submit_rst(sid, code);
       dirty();
     },
-    [this](consume_atom, int32_t sid, uint64_t n) {
-      if (state_ != state::ready)
+    [this](consume_atom, uint64_t token, uint64_t n) {
+      auto t = sids_.find(token);
+      if (t == sids_.end())
         return;
-      session_.consume(sid, n);
+      session_.consume(t->second, n);
       dirty();
     },
   });
@@ -62,26 +74,36 @@ bool upstream_actor::has_room() const {
   return load() < limit;
 }
 
-void upstream_actor::open(const caf::actor& stream, const h2::header_block_ptr& h, bool end) {
+void upstream_actor::open(const caf::actor& stream, uint64_t token, const h2::header_block_ptr& h,
+                          std::string&& body, bool end) {
   if (state_ == state::connecting || (state_ == state::ready && !settings_seen_)) {
-    pending_.push_back(pending_open{stream, h, end});
+    pending_.push_back(pending_open{stream, token, h, std::move(body), end});
     return;
   }
   if (state_ == state::closed || goaway_) {
-    tell(stream, open_fail_atom::value, "upstream " + address_ + " is closing", true);
+    tell(stream, open_fail_atom::value, token, "upstream " + address_ + " is closing", true,
+         std::move(body));
     return;
   }
   if (streams_.size() >= session_.remote_max_concurrent_streams()) {
-    tell(stream, open_busy_atom::value);
+    tell(stream, open_busy_atom::value, token, std::move(body));
     return;
   }
-  auto sid = session_.submit_request(*h, end);
+  // Headers and the body that came with them go out together; END_STREAM on the HEADERS
+  // frame when there is no body at all.
+  bool headers_end = end && body.empty();
+  auto sid = session_.submit_request(*h, headers_end);
   if (sid <= 0) {
-    tell(stream, open_fail_atom::value, "upstream " + address_ + " has no stream ids left", true);
+    tell(stream, open_fail_atom::value, token, "upstream " + address_ + " has no stream ids left",
+         true, std::move(body));
     return;
   }
-  streams_.emplace(sid, call{stream, false, false, end});
-  tell(stream, opened_atom::value, sid);
+  streams_.emplace(sid, call{stream, token, false, false, end});
+  sids_.emplace(token, sid);
+  if (!body.empty())
+    session_.queue_data(sid, std::move(body), end);
+  if (!end)
+    tell(stream, opened_atom::value, token); // more of the body may follow now
   dirty();
 }
 
@@ -90,7 +112,7 @@ void upstream_actor::on_connected(const asio::error_code& ec) {
     auto why = "connect to " + address_ + " failed: " + ec.message();
     state_ = state::closed;
     for (auto& p : pending_)
-      tell(p.stream, open_fail_atom::value, why, true);
+      tell(p.stream, open_fail_atom::value, p.token, why, true, std::move(p.body));
     pending_.clear();
     spdlog::debug("{}", why);
     pool_.on_connect_failed(this, why);
@@ -113,65 +135,92 @@ void upstream_actor::on_bytes(const uint8_t* data, size_t n) {
 }
 
 void upstream_actor::handle_events() {
+  // Frames of one call that arrive one after another (a unary response's HEADERS, DATA and
+  // trailers usually do) go to its stream as one response_part.
+  call* slot = nullptr;
+  response_part part;
+  auto hand_on = [&] {
+    if (slot != nullptr)
+      tell(slot->stream, resp_atom::value, slot->token, std::move(part));
+    slot = nullptr;
+    part = response_part{};
+  };
+  auto find = [this](int32_t sid) -> call* {
+    auto i = streams_.find(sid);
+    return i == streams_.end() ? nullptr : &i->second;
+  };
   auto& events = session_.events();
   for (auto& e : events) {
     switch (e.kind) {
       case h2::ev::headers: {
-        auto i = streams_.find(e.stream_id);
-        if (i == streams_.end())
+        auto* c = find(e.stream_id);
+        if (c == nullptr)
           break;
-        auto& c = i->second;
+        if (slot != c)
+          hand_on();
+        slot = c;
         if (e.end_stream)
-          c.ended = true;
-        if (!c.headers_seen) {
-          c.headers_seen = true;
-          tell(c.stream, resp_hdrs_atom::value, std::move(e.block), e.end_stream);
+          c->ended = part.end = true;
+        if (!c->headers_seen) {
+          c->headers_seen = true;
+          part.headers = std::move(e.block);
         } else {
-          tell(c.stream, resp_trl_atom::value, std::move(e.block));
+          part.trailers = std::move(e.block);
         }
         break;
       }
       case h2::ev::data: {
-        auto i = streams_.find(e.stream_id);
-        if (i == streams_.end())
+        auto* c = find(e.stream_id);
+        if (c == nullptr)
           break;
+        if (slot != c)
+          hand_on();
+        slot = c;
+        part.data.append(e.data);
+        part.has_data = true;
         if (e.end_stream)
-          i->second.ended = true;
-        tell(i->second.stream, resp_data_atom::value, std::string{e.data}, e.end_stream);
+          c->ended = part.end = true;
         break;
       }
       case h2::ev::data_sent: {
+        hand_on();
         auto i = streams_.find(e.stream_id);
         if (i != streams_.end() && !i->second.request_ended)
-          tell(i->second.stream, req_sent_atom::value, static_cast<uint64_t>(e.length));
+          tell(i->second.stream, req_sent_atom::value, i->second.token,
+               static_cast<uint64_t>(e.length));
         break;
       }
       case h2::ev::stream_close: {
+        hand_on();
         session_.forget(e.stream_id);
         auto i = streams_.find(e.stream_id);
         if (i == streams_.end())
           break;
         if (!i->second.ended)
-          tell(i->second.stream, up_lost_atom::value, e.error_code,
+          tell(i->second.stream, up_lost_atom::value, i->second.token, e.error_code,
                std::string{"upstream "} + address_ + " reset the stream ("
                  + nghttp2_http2_strerror(e.error_code) + ")");
+        sids_.erase(i->second.token);
         streams_.erase(i);
         break;
       }
       case h2::ev::goaway:
+        hand_on();
         goaway_ = true;
         break;
       case h2::ev::settings:
+        hand_on();
         if (!settings_seen_) {
           settings_seen_ = true;
           auto pending = std::move(pending_);
           pending_.clear();
           for (auto& p : pending)
-            open(p.stream, p.headers, p.end);
+            open(p.stream, p.token, p.headers, std::move(p.body), p.end);
         }
         break;
     }
   }
+  hand_on();
   events.clear();
   if (goaway_ && streams_.empty() && pending_.empty() && reserved_ == 0)
     close(0, "");
@@ -180,10 +229,11 @@ void upstream_actor::handle_events() {
 void upstream_actor::lose_all(uint32_t h2_code, const std::string& why) {
   for (auto& [sid, c] : streams_)
     if (!c.ended)
-      tell(c.stream, up_lost_atom::value, h2_code, why);
+      tell(c.stream, up_lost_atom::value, c.token, h2_code, why);
   streams_.clear();
+  sids_.clear();
   for (auto& p : pending_)
-    tell(p.stream, open_fail_atom::value, why, true);
+    tell(p.stream, open_fail_atom::value, p.token, why, true, std::move(p.body));
   pending_.clear();
 }
 

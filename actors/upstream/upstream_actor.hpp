@@ -40,18 +40,22 @@ public:
 private:
   struct call {
     caf::actor stream;
+    uint64_t token = 0;         // the stream's name for this attempt
     bool headers_seen = false;
     bool ended = false;         // the response ended
     bool request_ended = false; // the request body ended: its window needs no more acks
   };
   struct pending_open {
     caf::actor stream;
+    uint64_t token;
     h2::header_block_ptr headers;
+    std::string body;
     bool end;
   };
   enum class state { connecting, ready, closed };
 
-  void open(const caf::actor& stream, const h2::header_block_ptr& h, bool end);
+  void open(const caf::actor& stream, uint64_t token, const h2::header_block_ptr& h,
+            std::string&& body, bool end);
   void handle_events();
   void lose_all(uint32_t h2_code, const std::string& why);
   void close(uint32_t h2_code, const std::string& why);
@@ -64,7 +68,8 @@ private:
   state state_ = state::connecting;
   h2::session session_;
   std::shared_ptr<net::tcp_channel> channel_;
-  std::unordered_map<int32_t, call> streams_;
+  std::unordered_map<int32_t, call> streams_;   // by HTTP/2 stream id
+  std::unordered_map<uint64_t, int32_t> sids_;  // call token -> HTTP/2 stream id
   std::vector<pending_open> pending_;
   size_t reserved_ = 0;
   bool goaway_ = false;

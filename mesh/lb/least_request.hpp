@@ -32,6 +32,7 @@ public:
   std::optional<size_t> pick(const pick_request& r) override;
   void on_start(uint32_t id) override;
   void on_finish(uint32_t id, std::chrono::nanoseconds latency, steady_time now) override;
+  void on_abandon(uint32_t id) override { on_finish(id, {}, {}); }
 
   // Calls this policy counts in flight to endpoint `id` (0 for an unknown id).
   uint32_t in_flight(uint32_t id) const;

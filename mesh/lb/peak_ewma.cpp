@@ -76,6 +76,11 @@ void peak_ewma::on_start(uint32_t id) {
     ++states_[*i].in_flight;
 }
 
+void peak_ewma::on_abandon(uint32_t id) {
+  if (auto i = ids_.find(id); i && states_[*i].in_flight > 0)
+    --states_[*i].in_flight;
+}
+
 void peak_ewma::on_finish(uint32_t id, std::chrono::nanoseconds latency, steady_time now) {
   auto i = ids_.find(id);
   if (!i)

@@ -37,6 +37,7 @@ public:
   std::optional<size_t> pick(const pick_request& r) override;
   void on_start(uint32_t id) override;
   void on_finish(uint32_t id, std::chrono::nanoseconds latency, steady_time now) override;
+  void on_abandon(uint32_t id) override;
 
   // Endpoint `id`'s latency estimate as of `now` (decayed toward zero since its last sample, the
   // placeholder if it has none), or nullopt for an unknown id. For the admin API and tests.

@@ -39,6 +39,9 @@ public:
   virtual void on_finish(uint32_t id, std::chrono::nanoseconds latency, steady_time now) {
     (void)id, (void)latency, (void)now;
   }
+  // A call on_start counted never reached the endpoint (its connection refused or had no
+  // room): out of the in-flight count, without a latency sample.
+  virtual void on_abandon(uint32_t id) { (void)id; }
 };
 
 struct policy_config {

@@ -19,8 +19,13 @@ def one_dead_upstream(procs):
     live = [procs.echo_backend(i)[0] for i in ("d1", "d2", "d3")]
     dead = harness.free_port()  # nothing listens there, from the start
     _, port = procs.meshlet([live[0].port, dead, live[1].port, live[2].port], name="meshlet-1dead")
-    outs = ec.unary_calls(ec.stub(ec.channel(port)), 1000, window=16)
+    # The request bodies ride with the opens: an open on the dead endpoint hands its body back
+    # to the call, which carries it to a live one. Every reply must echo its payload.
+    payload = bytes(range(256)) * 40
+    outs = ec.unary_calls(ec.stub(ec.channel(port)), 1000, req=Req(payload=payload), window=16)
     expect(ec.by_code(outs) == {"OK": 1000}, f"codes {ec.by_code(outs)}")
+    bad = [o for o in outs if o.reply.payload != payload]
+    expect(not bad, f"{len(bad)} replies did not echo the request body")
     ids = ec.by_backend(outs)
     expect(set(ids) == {"d1", "d2", "d3"}, f"live backends did not all serve: {ids}")
     served = ec.unary_counts(live)

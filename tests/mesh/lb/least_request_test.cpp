@@ -59,6 +59,19 @@ TEST_CASE("least_request P2C: an endpoint held at high in-flight gets under 10% 
   CHECK(p.in_flight(101) == 0);
 }
 
+TEST_CASE("least_request: an abandoned call leaves the in-flight count") {
+  auto t = table_of(2);
+  least_request p{2, 5};
+  p.update(t);
+  p.on_start(100);
+  p.on_start(100);
+  p.on_abandon(100);
+  CHECK(p.in_flight(100) == 1);
+  p.on_abandon(100);
+  p.on_abandon(100);
+  CHECK(p.in_flight(100) == 0);
+}
+
 TEST_CASE("least_request P2C: a slow endpoint, hence more in flight, gets a small share") {
   auto t = table_of(4);
   least_request p{2, 29};

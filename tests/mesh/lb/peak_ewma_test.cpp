@@ -117,6 +117,20 @@ TEST_CASE("peak_ewma: cost grows with calls in flight") {
   CHECK(p.in_flight(100) == 2);
 }
 
+TEST_CASE("peak_ewma: an abandoned call leaves the in-flight count without a latency sample") {
+  auto t = table_of(1);
+  peak_ewma p{rtt, decay, 1};
+  p.update(t);
+  p.on_finish(100, milliseconds{10}, at_ms(0));
+  p.on_start(100);
+  CHECK(p.in_flight(100) == 1);
+  p.on_abandon(100); // e.g. its connection was refused after a few microseconds
+  CHECK(p.in_flight(100) == 0);
+  CHECK(ms_of(p.estimate(100, at_ms(0))) == doctest::Approx(10.0));
+  p.on_abandon(100); // never below zero
+  CHECK(p.in_flight(100) == 0);
+}
+
 TEST_CASE("peak_ewma: a new endpoint is held at default_rtt at first, then gets its share once "
           "that estimate has decayed") {
   auto t = table_of(3);
