@@ -16,13 +16,44 @@ actor_host::actor_host(caf::actor_system& sys, asio::io_context& ctx)
   running_.reserve(256);
 }
 
-actor_host::~actor_host() = default;
+namespace {
+hosted_companion* companion_of(const caf::actor& handle) {
+  return static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
+}
+} // namespace
+
+actor_host::~actor_host() {
+  for (auto& h : spare_)
+    retire(companion_of(h));
+}
 
 caf::actor actor_host::spawn_companion() {
   auto handle = sys_.spawn<hosted_companion, caf::hidden>();
-  auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
+  auto* c = companion_of(handle);
   c->on_enqueue([this, c](caf::mailbox_element_ptr ptr) { push(c, std::move(ptr)); });
   return handle;
+}
+
+caf::actor actor_host::acquire_companion() {
+  if (spare_.empty())
+    return spawn_companion();
+  auto handle = std::move(spare_.back());
+  spare_.pop_back();
+  auto* c = companion_of(handle);
+  ++c->generation; // anything sent while parked stays unread
+  c->parked = false;
+  return handle;
+}
+
+void actor_host::recycle(caf::actor handle) {
+  auto* c = companion_of(handle);
+  if (spare_.size() >= max_spare) {
+    retire(c);
+    return;
+  }
+  ++c->generation; // what was queued for the old owner is dropped
+  c->parked = true;
+  spare_.push_back(std::move(handle));
 }
 
 void actor_host::retire(caf::actor_companion* c) {
@@ -33,11 +64,11 @@ void actor_host::retire(caf::actor_companion* c) {
   }
 }
 
-void actor_host::push(caf::actor_companion* c, caf::mailbox_element_ptr ptr) {
+void actor_host::push(hosted_companion* c, caf::mailbox_element_ptr ptr) {
   bool post = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    queue_.push_back(entry{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr)});
+    queue_.push_back(entry{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr), c->generation});
     if (!scheduled_) {
       scheduled_ = true;
       post = true;
@@ -59,8 +90,9 @@ void actor_host::drain() {
       running_.swap(queue_);
     }
     for (auto& e : running_) {
-      auto* c = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
-      if (!c->getf(caf::abstract_actor::is_terminated_flag))
+      auto* c = static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
+      if (!c->parked && c->generation == e.generation
+          && !c->getf(caf::abstract_actor::is_terminated_flag))
         c->activate(&unit_, *e.element);
     }
     running_.clear();

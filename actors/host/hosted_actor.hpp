@@ -13,11 +13,19 @@ namespace meshlet::actors {
 
 class hosted_actor {
 public:
-  explicit hosted_actor(actor_host& host)
-    : host_(host), handle_(host.spawn_companion()),
-      self_(static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle_))) {}
+  // `pooled`: the companion comes from and goes back to the host's spare pool (see
+  // actor_host::acquire_companion for who may be pooled).
+  explicit hosted_actor(actor_host& host, bool pooled = false)
+    : host_(host), handle_(pooled ? host.acquire_companion() : host.spawn_companion()),
+      self_(static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle_))),
+      pooled_(pooled) {}
 
-  virtual ~hosted_actor() { host_.retire(self_); }
+  virtual ~hosted_actor() {
+    if (pooled_)
+      host_.recycle(std::move(handle_));
+    else
+      host_.retire(self_);
+  }
 
   hosted_actor(const hosted_actor&) = delete;
   hosted_actor& operator=(const hosted_actor&) = delete;
@@ -43,6 +51,7 @@ private:
   actor_host& host_;
   caf::actor handle_;
   caf::actor_companion* self_;
+  bool pooled_;
 };
 
 } // namespace meshlet::actors

@@ -45,7 +45,9 @@ int http_status_of(const h2::header_block& h) {
 
 stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor connection,
                            int32_t sid, h2::header_block_ptr request, std::string&& body, bool end)
-  : hosted_actor(w.host()), worker_(w), connection_(std::move(connection)), sid_(sid),
+  // Pooled companion: the connection forgets this actor before it dies, and every upstream
+  // message names its attempt (a later owner's token never matches).
+  : hosted_actor(w.host(), true), worker_(w), connection_(std::move(connection)), sid_(sid),
     request_(std::move(request)), started_(now()), deadline_timer_(w.context()),
     held_(std::move(body)), request_ended_(end), retry_timer_(w.context()),
     meter_(w.metrics(), started_) {
@@ -94,7 +96,9 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
       if (call == call_)
         on_upstream_lost(code, why);
     },
-    [this](req_sent_atom, uint64_t, uint64_t n) {
+    [this](req_sent_atom, uint64_t call, uint64_t n) {
+      if (call != call_)
+        return;
       // A retry sends replayed bytes again: the client's window is re-opened only once.
       n = std::min<uint64_t>(n, req_received_ - req_acked_);
       req_acked_ += n;
