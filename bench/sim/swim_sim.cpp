@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -92,8 +93,15 @@ void crash_and_rumour(const options &o, bool crash, bool rumour, bool steady) {
     double bound = probe_s + timeout_s + 2.0;
     int within = 0, within_from_probe = 0;
     std::vector<double> dead_p9999;
+    // Crash instants spread uniformly over the probe round (the measurement before ends on a
+    // 100 ms grid, which would otherwise put every crash at a similar point of the round).
+    std::mt19937_64 when{o.seed * 7 + 3};
+    const auto interval_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(cfg.probe_interval).count();
     for (int t = 0; t < o.trials; ++t) {
       int victim = (t * 104729 + 101) % o.nodes;
+      c.run_for(std::chrono::microseconds{
+        std::uniform_int_distribution<long long>{0, interval_us - 1}(when)});
       auto r = measure_crash(c, victim, seconds{180});
       // The first probe of the victim went out a probe interval before the first suspicion.
       double from_probe = r.dead.p9999 ? *r.dead.p9999 - (r.first_suspicion_s - probe_s) : -1;

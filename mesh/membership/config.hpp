@@ -17,6 +17,21 @@ struct membership_config {
   std::chrono::milliseconds probe_interval = 1000ms;
   std::chrono::milliseconds probe_timeout = 500ms;
   int indirect_checks = 3;
+  // Probe target selection.
+  //  shuffled:  memberlist's: each node walks its own shuffled list at its own random phase.
+  //             Probes of any one member come as a Poisson stream (~1 per interval), so the
+  //             wait until anyone probes a crashed member is exponential (mean ~1 interval,
+  //             above 1.5 intervals 22% of the time).
+  //  staggered: in round r = floor(clock / probe_interval) a node probes the member
+  //             1 + r mod (N - 1) places after itself on a ring of every member ordered by a
+  //             fixed hash of its name, ticking at a phase of its own within the first
+  //             probe_phase_spread of the round. With agreeing views and clocks the targets of
+  //             a round are a permutation, so every member is probed once per round and a
+  //             crash is first probed within probe_interval + probe_phase_spread. Where views
+  //             or clocks disagree, probing is as random as shuffled, never sparser.
+  enum class probe_schedule { shuffled, staggered };
+  probe_schedule schedule = probe_schedule::staggered;
+  std::chrono::milliseconds probe_phase_spread = 100ms;
   bool stream_fallback_ping = true; // also ping over the stream transport (memberlist's TCP ping)
 
   // Suspicion (Lifeguard): timeout = suspicion_mult * log10(max(1, N)) * probe_interval at

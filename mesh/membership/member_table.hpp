@@ -31,7 +31,12 @@ struct member_entry {
   member m;
   std::optional<suspicion> suspect_timer;
   std::uint64_t generation = 0; // the owner's stamp, renewed on every state change and timer reset
+  std::uint64_t ring = 0;       // ring_key(m.name)
 };
+
+// A member's place on the staggered schedule's ring: FNV-1a of its name, the same in every
+// build (std::hash is not), so every node orders the ring alike.
+std::uint64_t ring_key(const std::string &name);
 
 class member_table {
 public:
@@ -47,6 +52,10 @@ public:
   // The next member to probe in round-robin order (the order is reshuffled on each wrap),
   // skipping `self` and anyone dead or left; null when there is nobody to probe.
   member_entry *next_probe_target(const std::string &self, rng_type &rng);
+  // The staggered schedule's target in round `round` (membership_config::probe_schedule):
+  // the member 1 + round mod (N - 1) places after `self` on the ring of the N members that are
+  // neither dead nor left (self included); null when there is nobody to probe.
+  member_entry *ring_target(const std::string &self, std::uint64_t round);
 
   // Up to k distinct members for which `eligible` holds, picked at random.
   std::vector<member_entry *>
@@ -61,6 +70,8 @@ public:
 
 private:
   std::vector<std::unique_ptr<member_entry>> entries_; // probe order
+  std::vector<member_entry *> ring_;                   // by ring_key(name)
+  std::vector<member_entry *> live_;                   // ring_target's scratch
   std::unordered_map<std::string, member_entry *> by_name_;
   std::size_t probe_index_ = 0;
 };

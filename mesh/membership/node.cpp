@@ -22,10 +22,26 @@ node::node(membership_config cfg, transport &net, std::uint64_t seed, time_point
   table_.add(member{cfg_.name, cfg_.address, member_state::alive, incarnation_, now}, rng_);
   queue_.push(broadcast_queue::member_key(cfg_.name), alive{cfg_.name, cfg_.address, incarnation_});
   // Random phases, so a cluster started at once does not probe and gossip in lockstep.
-  next_probe_at_ = now + millis{random_stagger(cfg_.probe_interval)};
+  next_probe_at_ = staggered() ? staggered_tick(now, 1)
+                               : now + millis{random_stagger(cfg_.probe_interval)};
   next_gossip_at_ = now + millis{random_stagger(cfg_.gossip_interval)};
   next_push_pull_at_ = now + millis{random_stagger(cfg_.push_pull_interval)};
   next_reconnect_at_ = now + millis{random_stagger(cfg_.reconnect_interval)};
+}
+
+std::uint64_t node::probe_round(time_point now) const {
+  auto ms = std::chrono::duration_cast<millis>(now.time_since_epoch()).count();
+  auto interval = std::max<long long>(1, cfg_.probe_interval.count());
+  return static_cast<std::uint64_t>(std::max<long long>(0, ms) / interval);
+}
+
+time_point node::staggered_tick(time_point now, int rounds_ahead) const {
+  auto interval = std::max<long long>(1, cfg_.probe_interval.count());
+  auto spread = std::clamp<long long>(cfg_.probe_phase_spread.count(), 1, interval);
+  auto phase = static_cast<long long>(ring_key(cfg_.name) % static_cast<std::uint64_t>(spread));
+  auto at = static_cast<long long>(probe_round(now) + rounds_ahead) * interval + phase;
+  auto t = time_point{std::chrono::duration_cast<time_point::duration>(millis{at})};
+  return t > now ? t : now + cfg_.probe_interval;
 }
 
 int node::random_stagger(millis interval) {

@@ -113,6 +113,11 @@ private:
   void handle(const std::string &from, message &m, time_point now);
   std::uint32_t next_seq() { return ++seq_; }
   int random_stagger(millis interval);
+  // The staggered probe schedule (membership_config::probe_schedule): the round `now` is in,
+  // and this node's tick `rounds_ahead` rounds later (its round start plus its phase).
+  bool staggered() const { return cfg_.schedule == membership_config::probe_schedule::staggered; }
+  std::uint64_t probe_round(time_point now) const;
+  time_point staggered_tick(time_point now, int rounds_ahead) const;
 
   // node_probe.cpp
   void probe(time_point now);

@@ -12,10 +12,12 @@ namespace meshlet::membership {
 
 void node::probe(time_point now) {
   millis interval = awareness_.scale(cfg_.probe_interval);
-  next_probe_at_ = now + interval;
+  // A node in poor local health (Lifeguard) skips rounds on the staggered schedule too.
+  next_probe_at_ = staggered() ? staggered_tick(now, awareness_.score() + 1) : now + interval;
   if (probe_)
     return; // the previous probe is still running (its deadline is handled first by tick)
-  member_entry *target = table_.next_probe_target(cfg_.name, rng_);
+  member_entry *target = staggered() ? table_.ring_target(cfg_.name, probe_round(now))
+                                     : table_.next_probe_target(cfg_.name, rng_);
   if (target == nullptr)
     return;
   stats_.probes++;

@@ -1,4 +1,5 @@
-// member_table: round-robin probing over live members, reshuffled each round; random picks.
+// member_table: round-robin probing over live members, reshuffled each round; the staggered
+// schedule's ring; random picks.
 #include "mesh/membership/member_table.hpp"
 
 #include <doctest/doctest.h>
@@ -47,6 +48,77 @@ TEST_SUITE("membership") {
     CHECK(t.next_probe_target("n0", rng) == nullptr);
     t.add(member{"n1", "a1", member_state::dead, 1, {}}, rng);
     CHECK(t.next_probe_target("n0", rng) == nullptr);
+  }
+
+  TEST_CASE("staggered schedule: in every round the members' targets are a permutation") {
+    // Every member holds the same view: round r's targets, one per member, probe every member
+    // exactly once (nobody twice, nobody left out), and nobody probes itself.
+    rng_type rng{11};
+    const int n = 37;
+    member_table t = make(n, rng);
+    for (std::uint64_t round : {0ull, 1ull, 2ull, 35ull, 36ull, 1000003ull}) {
+      CAPTURE(round);
+      std::map<std::string, int> probed;
+      for (int i = 0; i < n; ++i) {
+        std::string self = "n" + std::to_string(i);
+        auto *e = t.ring_target(self, round);
+        REQUIRE(e != nullptr);
+        CHECK(e->m.name != self);
+        probed[e->m.name]++;
+      }
+      CHECK(probed.size() == static_cast<std::size_t>(n));
+      for (auto &[name, count] : probed)
+        CHECK(count == 1);
+    }
+    // Over n - 1 consecutive rounds a member probes every other member once.
+    std::set<std::string> by_n0;
+    for (std::uint64_t round = 500; round < 500 + n - 1; ++round)
+      by_n0.insert(t.ring_target("n0", round)->m.name);
+    CHECK(by_n0.size() == static_cast<std::size_t>(n - 1));
+    CHECK(by_n0.count("n0") == 0);
+  }
+
+  TEST_CASE("staggered schedule: the dead and the departed are passed over; alone, nobody") {
+    rng_type rng{3};
+    member_table t = make(6, rng);
+    for (const char *gone : {"n1", "n2", "n3", "n4"})
+      t.find(gone)->m.state = std::string{gone} == "n4" ? member_state::left : member_state::dead;
+    for (std::uint64_t round = 0; round < 20; ++round) {
+      auto *e = t.ring_target("n0", round);
+      REQUIRE(e != nullptr);
+      CHECK(e->m.name == "n5");
+    }
+    t.find("n5")->m.state = member_state::dead;
+    CHECK(t.ring_target("n0", 7) == nullptr);
+    CHECK(t.ring_target("stranger", 7) == nullptr); // not a member: no place on the ring
+    member_table alone = make(1, rng);
+    CHECK(alone.ring_target("n0", 1) == nullptr);
+  }
+
+  TEST_CASE("staggered schedule: the ring order is a fixed hash of the name (FNV-1a)") {
+    CHECK(ring_key("") == 14695981039346656037ull);
+    CHECK(ring_key("a") == 0xaf63dc4c8601ec8cull);
+    // Insertion order does not matter: two tables built in opposite orders agree.
+    rng_type rng{5};
+    member_table a, b;
+    for (int i = 0; i < 10; ++i)
+      a.add(member{"m" + std::to_string(i), "x", member_state::alive, 1, {}}, rng);
+    for (int i = 9; i >= 0; --i)
+      b.add(member{"m" + std::to_string(i), "x", member_state::alive, 1, {}}, rng);
+    for (std::uint64_t round = 0; round < 12; ++round)
+      for (int i = 0; i < 10; ++i) {
+        std::string self = "m" + std::to_string(i);
+        CHECK(a.ring_target(self, round)->m.name == b.ring_target(self, round)->m.name);
+      }
+    a.erase("m3");
+    b.erase("m3");
+    for (int i = 0; i < 10; ++i) {
+      if (i == 3)
+        continue;
+      std::string self = "m" + std::to_string(i);
+      CHECK(a.ring_target(self, 4)->m.name == b.ring_target(self, 4)->m.name);
+      CHECK(a.ring_target(self, 4)->m.name != "m3");
+    }
   }
 
   TEST_CASE("random picks are distinct, eligible, and spread") {

@@ -36,6 +36,42 @@ TEST_SUITE("membership") {
     CHECK(f.n->health_score() == 0);
   }
 
+  TEST_CASE("node: staggered schedule probes once per round at a fixed phase near its start, "
+            "the ring's target for that round") {
+    node_fixture f{{"a", "b", "c", "d", "e", "f", "g"}};
+    f.auto_ack = true;
+    auto round_ms = [](meshlet::time_point t) {
+      return std::chrono::duration_cast<ms>(t.time_since_epoch()).count();
+    };
+    std::vector<long long> at;
+    std::set<std::string> targets;
+    for (int i = 0; i < 7; ++i) {
+      auto p = f.run_until_sent<ping>();
+      REQUIRE(p);
+      at.push_back(round_ms(f.t));
+      targets.insert(p->first.target);
+      // The phase: this node's hash, within the first probe_phase_spread of the round.
+      CHECK(at.back() % 1000 == static_cast<long long>(ring_key("me") % 100));
+    }
+    for (std::size_t i = 1; i < at.size(); ++i)
+      CHECK(at[i] - at[i - 1] == 1000); // one probe per round, none skipped
+    CHECK(targets.size() == 7); // seven consecutive rounds: each other member once
+  }
+
+  TEST_CASE("node: shuffled schedule (memberlist's) probes each member once per pass too") {
+    membership_config c;
+    c.schedule = membership_config::probe_schedule::shuffled;
+    node_fixture f{{"a", "b", "c", "d"}, c};
+    f.auto_ack = true;
+    std::set<std::string> targets;
+    for (int i = 0; i < 4; ++i) {
+      auto p = f.run_until_sent<ping>();
+      REQUIRE(p);
+      targets.insert(p->first.target);
+    }
+    CHECK(targets.size() == 4);
+  }
+
   TEST_CASE("node: an unanswered probe goes indirect at the timeout and suspects at the interval") {
     node_fixture f{four};
     auto p = f.run_until_sent<ping>();
@@ -413,12 +449,22 @@ TEST_SUITE("membership") {
     CHECK(n.find_member("x")->state == member_state::suspect);
     CHECK(state.rumours.size() == 1);
 
-    // Periodic push-pull with a live member.
+    // Periodic push-pull with a live member: "seed" answers every probe, so it stays alive
+    // whatever the probe order, until the push-pull timer (30 s, random phase) fires.
     net.streams.clear();
-    for (int i = 0; i < 40; ++i) {
-      t += std::chrono::seconds{1};
+    for (int i = 0; i < 400; ++i) {
+      t += std::chrono::milliseconds{100};
+      std::size_t mark = net.packets.size();
       n.tick(t);
+      for (std::size_t k = mark; k < net.packets.size(); ++k) {
+        if (net.packets[k].to != "seed:7946")
+          continue;
+        for (const auto &m : net.packets[k].p.messages)
+          if (const auto *pg = std::get_if<ping>(&m))
+            n.on_packet("seed:7946", packet{{ack{pg->seq}}}, t);
+      }
     }
+    CHECK(n.find_member("seed")->state == member_state::alive);
     bool periodic = false;
     for (const auto &s : net.streams)
       if (const auto *pp = std::get_if<push_pull>(&s.request))
