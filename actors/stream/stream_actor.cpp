@@ -214,20 +214,27 @@ void stream_actor::try_open() {
     size_t ejected = od->ejected_count(req.now);
     skip_ejected = ejected > 0 && !od->balance_over_all(total - ejected, total);
   }
-  req.usable = [this, od, skip_ejected, t = req.now](size_t i) {
-    auto& ep = table_->endpoints[i];
-    if (std::find(tried_.begin(), tried_.end(), ep.address) != tried_.end())
+  // One pointer captured, so std::function keeps the callable inline (no allocation).
+  struct usable_context {
+    stream_actor* self;
+    outlier::outlier_detector* od;
+    bool skip_ejected;
+    time_point t;
+  } ctx{this, od, skip_ejected, req.now};
+  req.usable = [&ctx](size_t i) {
+    auto& ep = ctx.self->table_->endpoints[i];
+    if (ctx.self->tried_.contains(ep.id))
       return false;
-    if (skip_ejected && od->is_ejected(ep.id, t))
+    if (ctx.skip_ejected && ctx.od->is_ejected(ep.id, ctx.t))
       return false;
-    return worker_.pool_for(ep).available();
+    return ctx.self->worker_.pool_for(ep).available();
   };
   for (;;) {
     auto choice = cluster_->policy->pick(req);
     if (!choice)
       break;
     picked_ = *choice;
-    tried_.push_back(table_->endpoints[picked_].address);
+    tried_.add(table_->endpoints[picked_].id);
     if (open_on_picked())
       return;
   }
@@ -449,7 +456,7 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
       return;
     // Prefer an endpoint this call has not tried; if every one was, any will do.
     if (table_ && tried_.size() >= table_->endpoints.size())
-      tried_.erase(tried_.begin(), tried_.end() - 1);
+      tried_.keep_last();
     try_open();
   });
   return true;

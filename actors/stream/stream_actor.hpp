@@ -14,6 +14,7 @@
 #include "transport/h2/headers.hpp"
 #include "transport/io/timer.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,7 +86,38 @@ private:
   size_t picked_ = 0;
   uint32_t started_id_ = 0;      // endpoint id reported to the policy with on_start
   time_point opened_at_{};
-  std::vector<std::string> tried_;
+  // Endpoint ids this call tried, oldest first (a call rarely tries more than a few, so
+  // they live inline; more go to the heap).
+  struct tried_ids {
+    bool contains(uint32_t id) const {
+      for (size_t i = 0; i < size(); ++i)
+        if (at(i) == id)
+          return true;
+      return false;
+    }
+    void add(uint32_t id) {
+      if (n_ < inline_.size())
+        inline_[n_++] = id;
+      else
+        more_.push_back(id);
+    }
+    size_t size() const { return n_ + more_.size(); }
+    uint32_t at(size_t i) const { return i < n_ ? inline_[i] : more_[i - n_]; }
+    void keep_last() {
+      if (size() == 0)
+        return;
+      uint32_t last = at(size() - 1);
+      more_.clear();
+      inline_[0] = last;
+      n_ = 1;
+    }
+
+  private:
+    std::array<uint32_t, 4> inline_{};
+    size_t n_ = 0;
+    std::vector<uint32_t> more_;
+  };
+  tried_ids tried_;
   std::string last_error_;
   std::string held_;             // request body received while no attempt was open
   bool request_ended_ = false;    // the client finished its request

@@ -5,11 +5,37 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace meshlet::h2 {
 
 namespace {
+
+// A header block as nghttp2's name/value array: on the stack for up to 24 fields (gRPC
+// calls have about ten), on the heap beyond.
+class nv_array {
+public:
+  explicit nv_array(const header_block &h) {
+    if (h.fields.size() > inline_.size()) {
+      heap_.resize(h.fields.size());
+      data_ = heap_.data();
+    }
+    for (auto &f : h.fields)
+      data_[size_++] =
+        nghttp2_nv{const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.name.data())),
+                   const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.value.data())),
+                   f.name.size(), f.value.size(), NGHTTP2_NV_FLAG_NONE};
+  }
+  const nghttp2_nv *data() const { return data_; }
+  size_t size() const { return size_; }
+
+private:
+  std::array<nghttp2_nv, 24> inline_;
+  std::vector<nghttp2_nv> heap_;
+  nghttp2_nv *data_ = inline_.data();
+  size_t size_ = 0;
+};
 
 session &self(void *user) {
   return *static_cast<session *>(user);
@@ -145,12 +171,7 @@ ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t l
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (o->trailers) {
       *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-      std::vector<nghttp2_nv> nva;
-      nva.reserve(o->trailers->fields.size());
-      for (auto &f : o->trailers->fields)
-        nva.push_back(nghttp2_nv{reinterpret_cast<uint8_t *>(f.name.data()),
-                                 reinterpret_cast<uint8_t *>(f.value.data()), f.name.size(),
-                                 f.value.size(), NGHTTP2_NV_FLAG_NONE});
+      nv_array nva{*o->trailers};
       if (nghttp2_submit_trailer(ng, stream_id, nva.data(), nva.size()) != 0)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
       o->trailers.reset();
@@ -162,17 +183,6 @@ ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t l
     return NGHTTP2_ERR_DEFERRED;
   }
   return static_cast<ssize_t>(copied);
-}
-
-std::vector<nghttp2_nv> to_nv(const header_block &h) {
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(h.fields.size());
-  for (auto &f : h.fields)
-    nva.push_back(
-      nghttp2_nv{const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.name.data())),
-                 const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.value.data())),
-                 f.name.size(), f.value.size(), NGHTTP2_NV_FLAG_NONE});
-  return nva;
 }
 
 } // namespace
@@ -263,7 +273,7 @@ session::outbound &session::out_for(int32_t stream_id) {
 }
 
 int32_t session::submit_request(const header_block &h, bool end_stream) {
-  auto nva = to_nv(h);
+  nv_array nva{h};
   nghttp2_data_provider prd{};
   prd.read_callback = read_body;
   auto id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
@@ -274,7 +284,7 @@ int32_t session::submit_request(const header_block &h, bool end_stream) {
 }
 
 bool session::submit_response(int32_t stream_id, const header_block &h, bool end_stream) {
-  auto nva = to_nv(h);
+  nv_array nva{h};
   nghttp2_data_provider prd{};
   prd.read_callback = read_body;
   if (!end_stream) {
