@@ -63,6 +63,11 @@ std::unique_ptr<mesh_actor> mesh_actor::make(actor_host& host, asio::io_context&
   membership::membership_config cfg = s.tuning;
   cfg.address = net::address{advertise_ip(s.bind_ip), transport->port()}.to_string();
   cfg.name = s.name.empty() ? host_name() + ":" + std::to_string(transport->port()) : s.name;
+  // Probe rounds by the wall clock: sidecars on synchronised hosts share them (staggered
+  // probe schedule, membership_config::probe_schedule).
+  cfg.round_clock_offset = std::chrono::milliseconds{
+    wall_clock_ms()
+    - std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count()};
   return std::unique_ptr<mesh_actor>{new mesh_actor(host, ctx, std::move(s), std::move(cfg),
                                                     std::move(counters), std::move(transport))};
 }

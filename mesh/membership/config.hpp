@@ -32,6 +32,10 @@ struct membership_config {
   enum class probe_schedule { shuffled, staggered };
   probe_schedule schedule = probe_schedule::staggered;
   std::chrono::milliseconds probe_phase_spread = 100ms;
+  // Added to the node's clock to number the rounds. The mesh actor sets it to wall clock minus
+  // steady clock, so sidecars on hosts with synchronised clocks (NTP) share rounds; the
+  // simulator leaves it 0 (one simulated clock).
+  std::chrono::milliseconds round_clock_offset = 0ms;
   bool stream_fallback_ping = true; // also ping over the stream transport (memberlist's TCP ping)
 
   // Suspicion (Lifeguard): timeout = suspicion_mult * log10(max(1, N)) * probe_interval at

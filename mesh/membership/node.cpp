@@ -30,7 +30,8 @@ node::node(membership_config cfg, transport &net, std::uint64_t seed, time_point
 }
 
 std::uint64_t node::probe_round(time_point now) const {
-  auto ms = std::chrono::duration_cast<millis>(now.time_since_epoch()).count();
+  auto ms = std::chrono::duration_cast<millis>(now.time_since_epoch()).count()
+            + cfg_.round_clock_offset.count();
   auto interval = std::max<long long>(1, cfg_.probe_interval.count());
   return static_cast<std::uint64_t>(std::max<long long>(0, ms) / interval);
 }
@@ -39,7 +40,8 @@ time_point node::staggered_tick(time_point now, int rounds_ahead) const {
   auto interval = std::max<long long>(1, cfg_.probe_interval.count());
   auto spread = std::clamp<long long>(cfg_.probe_phase_spread.count(), 1, interval);
   auto phase = static_cast<long long>(ring_key(cfg_.name) % static_cast<std::uint64_t>(spread));
-  auto at = static_cast<long long>(probe_round(now) + rounds_ahead) * interval + phase;
+  auto at = static_cast<long long>(probe_round(now) + rounds_ahead) * interval + phase
+            - cfg_.round_clock_offset.count();
   auto t = time_point{std::chrono::duration_cast<time_point::duration>(millis{at})};
   return t > now ? t : now + cfg_.probe_interval;
 }

@@ -58,6 +58,20 @@ TEST_SUITE("membership") {
     CHECK(targets.size() == 7); // seven consecutive rounds: each other member once
   }
 
+  TEST_CASE("node: staggered rounds follow the round clock (the node's clock plus its offset)") {
+    membership_config c;
+    c.round_clock_offset = ms{123'456'789'012}; // e.g. wall minus steady time
+    node_fixture f{{"a", "b", "c"}, c};
+    f.auto_ack = true;
+    for (int i = 0; i < 3; ++i) {
+      auto p = f.run_until_sent<ping>();
+      REQUIRE(p);
+      auto local = std::chrono::duration_cast<ms>(f.t.time_since_epoch()).count();
+      CHECK((local + c.round_clock_offset.count()) % 1000
+            == static_cast<long long>(ring_key("me") % 100));
+    }
+  }
+
   TEST_CASE("node: shuffled schedule (memberlist's) probes each member once per pass too") {
     membership_config c;
     c.schedule = membership_config::probe_schedule::shuffled;
