@@ -4,6 +4,7 @@
 #include "actors/host/hosted_companion.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/detail/invoke_result_visitor.hpp>
 #include <caf/spawn_options.hpp>
 
 #include <asio/post.hpp>
@@ -78,6 +79,36 @@ void actor_host::push(hosted_companion* c, caf::mailbox_element_ptr ptr) {
     asio::post(ctx_, [this] { drain(); });
 }
 
+namespace {
+// Handlers of hosted actors return nothing: their (empty) results are dropped here instead of
+// being wrapped into a caf::message as behavior::operator()(message&) would.
+struct drop_results final : caf::detail::invoke_result_visitor {
+  void operator()() override {}
+  void operator()(caf::error&) override {}
+  void operator()(caf::message&) override {}
+  void operator()(const caf::none_t&) override {}
+};
+} // namespace
+
+void actor_host::run(hosted_companion* c, caf::mailbox_element& e) {
+  // A request (the admin service asking the mesh actor for its members) takes CAF's full
+  // path, which sends the handler's result back. Every other message goes straight to the
+  // actor's behaviour: scheduled_actor::activate would also sort out system messages,
+  // awaited responses and receive timeouts and build a response promise per message (~40 % of
+  // the instructions of a message here), and hosted actors use none of them: they `tell`,
+  // never request, monitor or link, and change behaviour only when built. A message no
+  // handler takes is dropped.
+  if (e.mid.is_request() || e.mid.is_response()) {
+    c->activate(&unit_, e);
+    return;
+  }
+  auto& stack = c->bhvr_stack();
+  if (stack.empty())
+    return;
+  drop_results ignore;
+  stack.back()(ignore, e.content());
+}
+
 void actor_host::drain() {
   // Messages sent while draining join the same turn, up to a bound that keeps sockets fair.
   for (int round = 0; round < 64; ++round) {
@@ -93,7 +124,7 @@ void actor_host::drain() {
       auto* c = static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
       if (!c->parked && c->generation == e.generation
           && !c->getf(caf::abstract_actor::is_terminated_flag))
-        c->activate(&unit_, *e.element);
+        run(c, *e.element);
     }
     running_.clear();
   }

@@ -51,6 +51,7 @@ private:
     uint64_t generation;
   };
   void push(hosted_companion* c, caf::mailbox_element_ptr ptr);
+  void run(hosted_companion* c, caf::mailbox_element& e);
   void drain();
 
   caf::actor_system& sys_;

@@ -1,6 +1,7 @@
 // Tests for actor_host: messages between hosted actors run on the host's thread in order, a
-// retired actor gets nothing more, and a pooled companion handed to a new owner never runs
-// what was sent to its previous owner (queued before the recycle, or sent while parked).
+// retired actor gets nothing more, a pooled companion handed to a new owner never runs what
+// was sent to its previous owner (queued before the recycle, or sent while parked), requests
+// are answered although plain messages skip CAF's activation, and unknown messages are dropped.
 #include "actors/host/actor_host.hpp"
 #include "actors/host/hosted_actor.hpp"
 
@@ -8,12 +9,17 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 
 #include <doctest/doctest.h>
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace meshlet::actors;
@@ -104,6 +110,40 @@ TEST_CASE_FIXTURE(fixture, "queued mail of a recycled companion is dropped even 
   a.say(handle, "for second");
   run();
   CHECK(log == std::vector<std::string>{"second:for second"});
+}
+
+namespace {
+using ask_atom = caf::atom_constant<caf::atom("ask")>;
+
+// Answers requests with a value (as the mesh actor answers the admin service).
+class answerer : public hosted_actor {
+public:
+  explicit answerer(actor_host& h) : hosted_actor(h) {
+    set_behavior({[](ask_atom, int x) { return x * 2; }});
+  }
+};
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a request to a hosted actor is answered (CAF's full path)") {
+  answerer a{host};
+  auto guard = asio::make_work_guard(ctx);
+  std::thread loop{[this] { ctx.run(); }};
+  int got = 0;
+  caf::scoped_actor self{sys};
+  self->request(a.handle(), std::chrono::seconds{5}, ask_atom::value, 21)
+    .receive([&](int v) { got = v; }, [&](caf::error&) { got = -1; });
+  guard.reset();
+  ctx.stop();
+  loop.join();
+  CHECK(got == 42);
+}
+
+TEST_CASE_FIXTURE(fixture, "a message no handler takes is dropped; the actor goes on") {
+  recorder a{host, "a", log, false}, b{host, "b", log, false};
+  caf::anon_send(b.handle(), std::string{"no handler takes a bare string"});
+  a.say(b.handle(), "after");
+  run();
+  CHECK(log == std::vector<std::string>{"b:after"});
 }
 
 TEST_SUITE_END();
