@@ -14,6 +14,7 @@ namespace meshlet::actors {
 actor_host::actor_host(caf::actor_system& sys, asio::io_context& ctx)
   : sys_(sys), ctx_(ctx), unit_(&sys) {
   queue_.reserve(256);
+  local_.reserve(256);
   running_.reserve(256);
 }
 
@@ -66,10 +67,21 @@ void actor_host::retire(caf::actor_companion* c) {
 }
 
 void actor_host::push(hosted_companion* c, caf::mailbox_element_ptr ptr) {
+  entry e{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr), c->generation};
+  if (owner_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+    // From this host's own thread (an actor here telling another): no lock, and no post when
+    // a drain is already running or due.
+    local_.push_back(std::move(e));
+    if (!local_due_) {
+      local_due_ = true;
+      asio::post(ctx_, [this] { drain(); });
+    }
+    return;
+  }
   bool post = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    queue_.push_back(entry{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr), c->generation});
+    queue_.push_back(std::move(e));
     if (!scheduled_) {
       scheduled_ = true;
       post = true;
@@ -110,15 +122,21 @@ void actor_host::run(hosted_companion* c, caf::mailbox_element& e) {
 }
 
 void actor_host::drain() {
+  owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  local_due_ = true; // pushes from this thread while draining join this drain
   // Messages sent while draining join the same turn, up to a bound that keeps sockets fair.
   for (int round = 0; round < 64; ++round) {
+    running_.swap(local_);
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      if (queue_.empty()) {
+      if (running_.empty() && queue_.empty()) {
         scheduled_ = false;
+        local_due_ = false;
         return;
       }
-      running_.swap(queue_);
+      for (auto& e : queue_)
+        running_.push_back(std::move(e));
+      queue_.clear();
     }
     for (auto& e : running_) {
       auto* c = static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
@@ -128,7 +146,7 @@ void actor_host::drain() {
     }
     running_.clear();
   }
-  asio::post(ctx_, [this] { drain(); }); // still scheduled_: more work next turn
+  asio::post(ctx_, [this] { drain(); }); // still due: more work next turn
 }
 
 } // namespace meshlet::actors

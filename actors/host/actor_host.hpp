@@ -11,7 +11,9 @@
 
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace meshlet::actors {
@@ -58,9 +60,13 @@ private:
   asio::io_context& ctx_;
   caf::scoped_execution_unit unit_;
   std::mutex mtx_;
-  std::vector<entry> queue_;
+  std::vector<entry> queue_; // from other threads, under mtx_
+  bool scheduled_ = false;   // under mtx_: a drain is posted for queue_
+  // The thread that drains (set by drain()); pushes from it skip the lock.
+  std::atomic<std::thread::id> owner_{};
+  std::vector<entry> local_; // from the owner thread
+  bool local_due_ = false;   // owner thread only: a drain is running or posted
   std::vector<entry> running_;
-  bool scheduled_ = false;
   std::vector<caf::actor> spare_; // parked companions (acquire_companion / recycle)
   static constexpr size_t max_spare = 1024;
 };
