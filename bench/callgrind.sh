@@ -49,15 +49,7 @@ done
 conns=${SHAPE%x*} streams=${SHAPE#*x}
 
 body=$out/unary.grpc
-"$python" - "$body" "$PAYLOAD" <<'EOF'
-import struct, sys
-n = int(sys.argv[2]); payload = b"p" * n; v, varint = n, b""
-while True:
-    b = v & 0x7F; v >>= 7; varint += bytes([b | (0x80 if v else 0)])
-    if not v: break
-msg = b"\x0a" + varint + payload if n else b""
-open(sys.argv[1], "wb").write(b"\x00" + struct.pack(">I", len(msg)) + msg)
-EOF
+"$python" "$here/lib/unary_body.py" "$body" "$PAYLOAD"
 
 ports=()
 for i in $(seq "$BACKENDS"); do
