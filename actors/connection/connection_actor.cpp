@@ -89,23 +89,23 @@ void connection_actor::handle_events() {
   for (auto& e : events) {
     switch (e.kind) {
       case h2::ev::headers: {
-        if (streams_.find(e.stream_id) == streams_.end()) {
-          if (auto* f = find_fresh(e.stream_id)) // trailers right behind the body
-            f->end = f->end || e.end_stream;
-          else
-            fresh_.push_back(fresh_request{e.stream_id, std::move(e.block), {}, e.end_stream});
-        } else if (e.end_stream) { // request trailers: gRPC has none; keep the end
-          tell(streams_.find(e.stream_id)->second->handle(), req_data_atom::value,
-               std::string{}, true);
+        // A second HEADERS block is request trailers: gRPC has none; keep the end.
+        if (auto i = streams_.find(e.stream_id); i != streams_.end()) {
+          if (e.end_stream)
+            tell(i->second->handle(), req_data_atom::value, std::string{}, true);
+        } else if (auto* f = find_fresh(e.stream_id)) {
+          f->end = f->end || e.end_stream;
+        } else {
+          fresh_.push_back(fresh_request{e.stream_id, std::move(e.block), {}, e.end_stream});
         }
         break;
       }
       case h2::ev::data: {
-        if (auto* f = find_fresh(e.stream_id)) {
+        if (auto i = streams_.find(e.stream_id); i != streams_.end()) {
+          tell(i->second->handle(), req_data_atom::value, std::string{e.data}, e.end_stream);
+        } else if (auto* f = find_fresh(e.stream_id)) {
           f->body.append(e.data);
           f->end = f->end || e.end_stream;
-        } else if (auto i = streams_.find(e.stream_id); i != streams_.end()) {
-          tell(i->second->handle(), req_data_atom::value, std::string{e.data}, e.end_stream);
         }
         break;
       }

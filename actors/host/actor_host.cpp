@@ -22,6 +22,15 @@ namespace {
 hosted_companion* companion_of(const caf::actor& handle) {
   return static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
 }
+
+// Handlers of hosted actors return nothing: their (empty) results are dropped here instead of
+// being wrapped into a caf::message as behavior::operator()(message&) would.
+struct drop_results final : caf::detail::invoke_result_visitor {
+  void operator()() override {}
+  void operator()(caf::error&) override {}
+  void operator()(caf::message&) override {}
+  void operator()(const caf::none_t&) override {}
+};
 } // namespace
 
 actor_host::~actor_host() {
@@ -91,16 +100,6 @@ void actor_host::push(hosted_companion* c, caf::mailbox_element_ptr ptr) {
     asio::post(ctx_, [this] { drain(); });
 }
 
-namespace {
-// Handlers of hosted actors return nothing: their (empty) results are dropped here instead of
-// being wrapped into a caf::message as behavior::operator()(message&) would.
-struct drop_results final : caf::detail::invoke_result_visitor {
-  void operator()() override {}
-  void operator()(caf::error&) override {}
-  void operator()(caf::message&) override {}
-  void operator()(const caf::none_t&) override {}
-};
-} // namespace
 
 void actor_host::run(hosted_companion* c, caf::mailbox_element& e) {
   // A request (the admin service asking the mesh actor for its members) takes CAF's full
