@@ -15,6 +15,8 @@
 # call, SHAPE connections x streams) for STREAM_SECONDS and reports instructions per streamed message.
 # Environment: CALLS=5000 WARM=1000 SHAPE=1x100 BACKENDS=4 PAYLOAD=64 TOP=25
 #   LOAD=unary|server_stream  REPLIES=100 STREAM_SECONDS=3 (server_stream)
+#   MESHLET_FLAGS="--admin off --metrics off" (e.g. "--admin off --metrics 127.0.0.1:0" counts
+#   calls for /metrics: the call counters' cost)
 #   TESTKIT_BUILD=build-release/testkit  OUT=/tmp/meshlet-callgrind.* (kept)
 # Needs: valgrind, h2load (nghttp2-client), the testkit built (bench/run.sh builds it).
 set -euo pipefail
@@ -71,8 +73,8 @@ if [ "$meshlet" = nghttpx ]; then
        --callgrind-out-file="$out/callgrind.out.%p" nghttpx "${args[@]}")
 else
   cmd=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out.%p"
-       "$meshlet" --listen "127.0.0.1:$port" --upstream "$ups" --threads 1 --admin off
-       --metrics off --log-level warn)
+       "$meshlet" --listen "127.0.0.1:$port" --upstream "$ups" --threads 1 --log-level warn
+       ${MESHLET_FLAGS:---admin off --metrics off})
 fi
 "${cmd[@]}" >"$out/meshlet.log" 2>&1 &
 mpid=$!
