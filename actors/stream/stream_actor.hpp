@@ -74,7 +74,7 @@ private:
   h2::header_block_ptr request_;
   time_point started_;
   std::optional<time_point> deadline_;
-  io::timer deadline_timer_;
+  io::lazy_timer deadline_timer_;
 
   // upstream side
   caf::actor upstream_;
@@ -128,7 +128,7 @@ private:
   uint64_t req_acked_ = 0;    // of which the client's window was re-opened for
   uint32_t attempt_ = 1;
   bool counted_active_ = false;
-  io::timer retry_timer_;
+  io::lazy_timer retry_timer_;
 
   // downstream side
   bool response_started_ = false;

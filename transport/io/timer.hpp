@@ -44,4 +44,27 @@ private:
   std::shared_ptr<bool> token_;
 };
 
+// A timer that takes its memory (an asio timer, ~130 bytes) only once armed: for objects that
+// are many and seldom time out, such as a waiting call's deadline and retry backoff.
+class lazy_timer {
+public:
+  explicit lazy_timer(asio::io_context& ctx) : ctx_(&ctx) {}
+
+  template <class Duration, class F>
+  void arm(Duration after, F fn) {
+    if (!timer_)
+      timer_ = std::make_unique<timer>(*ctx_);
+    timer_->arm(after, std::move(fn));
+  }
+  void cancel() {
+    if (timer_)
+      timer_->cancel();
+  }
+  bool armed() const { return timer_ && timer_->armed(); }
+
+private:
+  asio::io_context* ctx_;
+  std::unique_ptr<timer> timer_;
+};
+
 } // namespace meshlet::io
