@@ -163,8 +163,7 @@ stream_actor::~stream_actor() {
 void stream_actor::cancel_upstream() {
   if (upstream_ && call_ != 0)
     tell(upstream_, reset_atom::value, call_, uint32_t{NGHTTP2_CANCEL});
-  upstream_ = nullptr;
-  call_ = 0;
+  forget_attempt();
 }
 
 void stream_actor::take_back(std::string&& body) {
@@ -173,8 +172,7 @@ void stream_actor::take_back(std::string&& body) {
   if (started_id_ != 0)
     cluster_->policy->on_abandon(started_id_);
   started_id_ = 0;
-  upstream_ = nullptr;
-  call_ = 0;
+  forget_attempt();
   body.append(held_);
   held_ = std::move(body);
 }
@@ -340,10 +338,8 @@ void stream_actor::on_response(response_part&& p) {
     report_status(*p.trailers); // grpc-status in trailers counts like Trailers-Only
   if (p.headers)
     response_started_ = true;
-  if (p.end) {
-    upstream_ = nullptr;
-    call_ = 0;
-  }
+  if (p.end)
+    forget_attempt();
   respond(std::move(p));
 }
 
@@ -379,8 +375,7 @@ void stream_actor::respond(response_part&& p) {
 void stream_actor::on_upstream_lost(uint32_t h2_code, const std::string& why) {
   if (finished_)
     return;
-  upstream_ = nullptr;
-  call_ = 0;
+  forget_attempt();
   report(outlier::outcome::reset());
   // REFUSED_STREAM (also a stream above a GOAWAY's last id): not processed, always safe. A
   // lost connection counts as UNAVAILABLE, retried only where configured.

@@ -57,6 +57,11 @@ private:
   void finish(bool told_connection = false);
   // Resets the upstream stream (if one was opened) and forgets the upstream.
   void cancel_upstream();
+  // The current attempt is over (answered, lost, refused or reset): no upstream, no token.
+  void forget_attempt() {
+    upstream_ = nullptr;
+    call_ = 0;
+  }
   // An open that failed or found no room: undoes its load, takes its body back to resend.
   void take_back(std::string&& body);
   // Load accounting: the call leaves the cluster's active count, the attempt the policy's.
