@@ -60,7 +60,7 @@ for i in $(seq "$BACKENDS"); do
   pids+=("$!")
   ports+=("127.0.0.1:$(wait_port_file "$out/b$i.port" "$!" "echo_backend b$i")")
 done
-port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 ups=$(IFS=,; echo "${ports[*]}")
 if [ "$meshlet" = nghttpx ]; then
   # nghttpx runs its worker in a child process: callgrind follows it, one file per process.

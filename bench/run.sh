@@ -134,9 +134,6 @@ flush_cmds() {  # [NOTE]: the scenario's commands, after the note
 }
 
 # -- small helpers -----------------------------------------------------------------------------
-free_port() {
-  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 pin_prefix() {  # CPUS -> the taskset prefix in the array `pfx` (empty: no pinning)
   pfx=()
   [ -z "$1" ] || pfx=(taskset -c "$1")

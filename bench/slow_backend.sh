@@ -63,10 +63,6 @@ trap 'exit 143' TERM
 
 die() { echo "slow_backend.sh: $*" >&2; exit 1; }
 
-free_port() {
-  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # Runs echo_load (in the background, so that a signal is handled at once) into FILE.json;
 # its exit status goes to FILE.json.rc.
 run_load() {  # FILE TARGET_PORT CONNS STREAMS SECONDS WARMUP

@@ -3,6 +3,9 @@
 # waited for, never slept on. The sourcing script defines die() and sets `logs` (where a failed
 # start's output can be read).
 pids=()
+free_port() {  # a port the kernel has free on 127.0.0.1 now
+  "${python:-/usr/bin/python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 forget() {
   local keep=() p
   for p in ${pids[@]+"${pids[@]}"}; do [ "$p" = "$1" ] || keep+=("$p"); done
