@@ -1,6 +1,7 @@
 // actor_host: the per-thread mailbox queue and its drain loop.
 #include "actors/host/actor_host.hpp"
 
+#include "actors/host/hosted_cell.hpp"
 #include "actors/host/hosted_companion.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -23,6 +24,10 @@ hosted_companion* companion_of(const caf::actor& handle) {
   return static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
 }
 
+hosted_cell* cell_of(const caf::actor& handle) {
+  return static_cast<hosted_cell*>(caf::actor_cast<caf::abstract_actor*>(handle));
+}
+
 // Handlers of hosted actors return nothing: their (empty) results are dropped here instead of
 // being wrapped into a caf::message as behavior::operator()(message&) would.
 struct drop_results final : caf::detail::invoke_result_visitor {
@@ -35,31 +40,41 @@ struct drop_results final : caf::detail::invoke_result_visitor {
 
 actor_host::~actor_host() {
   for (auto& h : spare_)
-    retire(companion_of(h));
+    cell_of(h)->retire();
 }
 
 caf::actor actor_host::spawn_companion() {
   auto handle = sys_.spawn<hosted_companion, caf::hidden>();
   auto* c = companion_of(handle);
-  c->on_enqueue([this, c](caf::mailbox_element_ptr ptr) { push(c, std::move(ptr)); });
+  c->on_enqueue([this, c](caf::mailbox_element_ptr ptr) {
+    push(entry{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr), 0, false});
+  });
   return handle;
 }
 
-caf::actor actor_host::acquire_companion() {
-  if (spare_.empty())
-    return spawn_companion();
+void hosted_cell::enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) {
+  host_.push(actor_host::entry{caf::strong_actor_ptr{ctrl()}, std::move(what), generation, true});
+}
+
+caf::actor actor_host::acquire_cell() {
+  if (spare_.empty()) {
+    caf::actor_config cfg{&unit_};
+    return caf::make_actor<hosted_cell, caf::actor>(sys_.next_actor_id(), sys_.node(), &sys_,
+                                                     cfg, *this);
+  }
   auto handle = std::move(spare_.back());
   spare_.pop_back();
-  auto* c = companion_of(handle);
+  auto* c = cell_of(handle);
   ++c->generation; // anything sent while parked stays unread
   c->parked = false;
   return handle;
 }
 
 void actor_host::recycle(caf::actor handle) {
-  auto* c = companion_of(handle);
+  auto* c = cell_of(handle);
+  c->behavior = caf::behavior{}; // the old owner's handlers (and what they hold) go now
   if (spare_.size() >= max_spare) {
-    retire(c);
+    c->retire();
     return;
   }
   ++c->generation; // what was queued for the old owner is dropped
@@ -75,8 +90,7 @@ void actor_host::retire(caf::actor_companion* c) {
   }
 }
 
-void actor_host::push(hosted_companion* c, caf::mailbox_element_ptr ptr) {
-  entry e{caf::strong_actor_ptr{c->ctrl()}, std::move(ptr), c->generation};
+void actor_host::push(entry e) {
   if (owner_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
     // From this host's own thread (an actor here telling another): no lock, and no post when
     // a drain is already running or due.
@@ -120,6 +134,20 @@ void actor_host::run(hosted_companion* c, caf::mailbox_element& e) {
   stack.back()(ignore, e.content());
 }
 
+void actor_host::run(hosted_cell* c, entry& e) {
+  if (c->parked || c->generation != e.generation
+      || c->getf(caf::abstract_actor::is_cleaned_up_flag))
+    return;
+  if (e.element->mid.is_request()) {
+    c->refuse(e.element);
+    return;
+  }
+  if (!c->behavior)
+    return;
+  drop_results ignore;
+  c->behavior(ignore, e.element->content());
+}
+
 void actor_host::drain() {
   owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   local_due_ = true; // pushes from this thread while draining join this drain
@@ -138,9 +166,13 @@ void actor_host::drain() {
       queue_.clear();
     }
     for (auto& e : running_) {
-      auto* c = static_cast<hosted_companion*>(caf::actor_cast<caf::abstract_actor*>(e.target));
-      if (!c->parked && c->generation == e.generation
-          && !c->getf(caf::abstract_actor::is_terminated_flag))
+      auto* a = caf::actor_cast<caf::abstract_actor*>(e.target);
+      if (e.cell) {
+        run(static_cast<hosted_cell*>(a), e);
+        continue;
+      }
+      auto* c = static_cast<hosted_companion*>(a);
+      if (!c->getf(caf::abstract_actor::is_terminated_flag))
         run(c, *e.element);
     }
     running_.clear();

@@ -1,7 +1,7 @@
-// actor_host: runs CAF actors on an I/O thread. Each hosted actor is a caf::actor_companion
-// whose enqueue handler queues the message here; the I/O thread drains the queue in one
-// posted batch per loop turn and activates each companion with a scoped_execution_unit of
-// the actor system. A message between two actors of one thread is a queue push and a
+// actor_host: runs CAF actors on an I/O thread. A hosted actor is a caf::actor_companion whose
+// enqueue handler queues the message here, or, for actors made per call, a hosted_cell (a
+// bare monitorable_actor with a behaviour); the I/O thread drains the queue in one posted
+// batch per loop turn and runs each message with a scoped_execution_unit of the actor system. A message between two actors of one thread is a queue push and a
 // function call, never a wake-up of another thread (DESIGN.md "Threads").
 #pragma once
 
@@ -19,6 +19,7 @@
 namespace meshlet::actors {
 
 class hosted_companion;
+class hosted_cell;
 
 class actor_host {
 public:
@@ -32,14 +33,14 @@ public:
   caf::actor spawn_companion();
   // Terminates a companion from outside a message handler: later messages are dropped.
   void retire(caf::actor_companion* c);
-  // For actors made and destroyed per call (stream actors): a companion from the spare pool
+  // For actors made and destroyed per call (stream actors): a hosted_cell from the spare pool
   // (or a new one), and back into the pool when its owner dies. Spawning and cleaning up a
   // CAF actor per call cost ~6% of a proxied call's instructions. What was sent to the old
   // owner and not yet run is dropped (generation stamp), as is anything sent while parked;
   // what is sent to the handle after the new owner took it reaches the new owner, so only
   // actors whose every late sender is filtered by content may be pooled (a stream actor: the
   // connection forgets it before it dies, upstream messages carry the attempt's token).
-  caf::actor acquire_companion();
+  caf::actor acquire_cell();
   void recycle(caf::actor handle);
 
   caf::actor_system& system() { return sys_; }
@@ -47,13 +48,16 @@ public:
   caf::execution_unit* unit() { return &unit_; }
 
 private:
+  friend class hosted_cell;
   struct entry {
     caf::strong_actor_ptr target;
     caf::mailbox_element_ptr element;
-    uint64_t generation;
+    uint64_t generation; // a cell's, at the push (0 for companions)
+    bool cell;
   };
-  void push(hosted_companion* c, caf::mailbox_element_ptr ptr);
+  void push(entry e);
   void run(hosted_companion* c, caf::mailbox_element& e);
+  void run(hosted_cell* c, entry& e);
   void drain();
 
   caf::actor_system& sys_;
@@ -67,7 +71,7 @@ private:
   std::vector<entry> local_; // from the owner thread
   bool local_due_ = false;   // owner thread only: a drain is running or posted
   std::vector<entry> running_;
-  std::vector<caf::actor> spare_; // parked companions (acquire_companion / recycle)
+  std::vector<caf::actor> spare_; // parked cells (acquire_cell / recycle)
   static constexpr size_t max_spare = 1024;
 };
 

@@ -1,9 +1,11 @@
 // hosted_actor: the base of every actor that lives on an I/O thread (connection, stream,
-// upstream connection, listener). It owns a companion on its thread's actor_host, gives it
-// a behaviour, and retires it on destruction so no message reaches a dead object.
+// upstream connection, listener). It owns a companion (or, pooled, a hosted_cell) on its
+// thread's actor_host, gives it a behaviour, and retires or recycles it on destruction so no
+// message reaches a dead object.
 #pragma once
 
 #include "actors/host/actor_host.hpp"
+#include "actors/host/hosted_cell.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
@@ -13,18 +15,18 @@ namespace meshlet::actors {
 
 class hosted_actor {
 public:
-  // `pooled`: the companion comes from and goes back to the host's spare pool (see
-  // actor_host::acquire_companion for who may be pooled).
+  // `pooled`: a hosted_cell from the host's spare pool, returned there on destruction (see
+  // actor_host::acquire_cell for who may be pooled; a cell answers no requests). Otherwise a
+  // companion of its own, with CAF's full activation for requests.
   explicit hosted_actor(actor_host& host, bool pooled = false)
-    : host_(host), handle_(pooled ? host.acquire_companion() : host.spawn_companion()),
-      self_(static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle_))),
-      pooled_(pooled) {}
+    : host_(host), handle_(pooled ? host.acquire_cell() : host.spawn_companion()),
+      self_(caf::actor_cast<caf::abstract_actor*>(handle_)), pooled_(pooled) {}
 
   virtual ~hosted_actor() {
     if (pooled_)
       host_.recycle(std::move(handle_));
     else
-      host_.retire(self_);
+      host_.retire(static_cast<caf::actor_companion*>(self_));
   }
 
   hosted_actor(const hosted_actor&) = delete;
@@ -33,8 +35,12 @@ public:
   const caf::actor& handle() const { return handle_; }
 
 protected:
-  void set_behavior(caf::behavior b) { self_->become(std::move(b)); }
-  caf::actor_companion* self() { return self_; }
+  void set_behavior(caf::behavior b) {
+    if (pooled_)
+      static_cast<hosted_cell*>(self_)->behavior = std::move(b);
+    else
+      static_cast<caf::actor_companion*>(self_)->become(std::move(b));
+  }
   actor_host& host() { return host_; }
 
   // Sends to another actor with this actor as the sender.
@@ -50,7 +56,7 @@ protected:
 private:
   actor_host& host_;
   caf::actor handle_;
-  caf::actor_companion* self_;
+  caf::abstract_actor* self_;
   bool pooled_;
 };
 

@@ -18,11 +18,6 @@ public:
   bool cleanup(caf::error&& fail_state, caf::execution_unit* host) override {
     return caf::monitorable_actor::cleanup(std::move(fail_state), host);
   }
-
-  // Reuse by the host (actor_host::acquire/recycle): messages stamped with an older
-  // generation, or arriving while parked between owners, are dropped, never activated.
-  uint64_t generation = 0;
-  bool parked = false;
 };
 
 } // namespace meshlet::actors

@@ -1,7 +1,8 @@
 // Tests for actor_host: messages between hosted actors run on the host's thread in order, a
-// retired actor gets nothing more, a pooled companion handed to a new owner never runs what
-// was sent to its previous owner (queued before the recycle, or sent while parked), requests
-// are answered although plain messages skip CAF's activation, and unknown messages are dropped.
+// retired actor gets nothing more, a pooled cell handed to a new owner never runs what was sent
+// to its previous owner (queued before the recycle, or sent while parked), requests are answered
+// although plain messages skip CAF's activation (and refused with an error by a cell), messages
+// from other threads reach a cell on the host's thread, and unknown messages are dropped.
 #include "actors/host/actor_host.hpp"
 #include "actors/host/hosted_actor.hpp"
 
@@ -81,7 +82,7 @@ TEST_CASE_FIXTURE(fixture, "a retired actor's queued messages are dropped") {
   CHECK(log.empty());
 }
 
-TEST_CASE_FIXTURE(fixture, "a pooled companion serves its next owner, never its old owner's mail") {
+TEST_CASE_FIXTURE(fixture, "a pooled cell serves its next owner, never its old owner's mail") {
   recorder a{host, "a", log, false};
   auto first = std::make_unique<recorder>(host, "first", log, true);
   auto handle = first->handle();
@@ -92,20 +93,20 @@ TEST_CASE_FIXTURE(fixture, "a pooled companion serves its next owner, never its 
   CHECK(log.empty());
 
   recorder second{host, "second", log, true};
-  CHECK(second.handle() == handle); // the same companion, reused
+  CHECK(second.handle() == handle); // the same cell, reused
   a.say(handle, "for second");       // a late sender's message now reaches the new owner
   run();
   CHECK(log == std::vector<std::string>{"second:for second"});
 }
 
-TEST_CASE_FIXTURE(fixture, "queued mail of a recycled companion is dropped even when it is reused "
+TEST_CASE_FIXTURE(fixture, "queued mail of a recycled cell is dropped even when it is reused "
                            "before the queue drains") {
   recorder a{host, "a", log, false};
   auto first = std::make_unique<recorder>(host, "first", log, true);
   auto handle = first->handle();
   a.say(handle, "for first");
   first.reset();
-  recorder second{host, "second", log, true}; // takes the companion before the drain
+  recorder second{host, "second", log, true}; // takes the cell before the drain
   REQUIRE(second.handle() == handle);
   a.say(handle, "for second");
   run();
@@ -136,6 +137,33 @@ TEST_CASE_FIXTURE(fixture, "a request to a hosted actor is answered (CAF's full 
   ctx.stop();
   loop.join();
   CHECK(got == 42);
+}
+
+TEST_CASE_FIXTURE(fixture, "a request to a pooled cell gets an error, not a timeout") {
+  recorder cell{host, "cell", log, true};
+  auto guard = asio::make_work_guard(ctx);
+  std::thread loop{[this] { ctx.run(); }};
+  bool answered = false;
+  caf::error err;
+  caf::scoped_actor self{sys};
+  self->request(cell.handle(), std::chrono::seconds{5}, ask_atom::value, 21)
+    .receive([&](int) { answered = true; }, [&](caf::error& e) { err = e; });
+  guard.reset();
+  ctx.stop();
+  loop.join();
+  CHECK_FALSE(answered);
+  CHECK(err);
+  CHECK(err != caf::make_error(caf::sec::request_timeout)); // refused at once, not left unanswered
+  CHECK(log.empty());
+}
+
+TEST_CASE_FIXTURE(fixture, "messages from another thread reach a pooled cell on the host's thread") {
+  recorder cell{host, "cell", log, true};
+  auto handle = cell.handle();
+  std::thread other{[&] { caf::anon_send(handle, note_atom::value, std::string{"from afar"}); }};
+  other.join();
+  run();
+  CHECK(log == std::vector<std::string>{"cell:from afar"});
 }
 
 TEST_CASE_FIXTURE(fixture, "a message no handler takes is dropped; the actor goes on") {
