@@ -17,11 +17,11 @@ namespace {
 class nv_array {
 public:
   explicit nv_array(const header_block &h) {
-    if (h.fields.size() > inline_.size()) {
-      heap_.resize(h.fields.size());
+    if (h.size() > inline_.size()) {
+      heap_.resize(h.size());
       data_ = heap_.data();
     }
-    for (auto &f : h.fields)
+    for (auto f : h)
       data_[size_++] =
         nghttp2_nv{const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.name.data())),
                    const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.value.data())),
@@ -44,7 +44,7 @@ session &self(void *user) {
 int on_begin_headers(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   auto &s = self(user);
   s.pending_headers_ = make_headers();
-  s.pending_headers_->fields.reserve(12);
+  s.pending_headers_->reserve(12, 512); // a gRPC request's fields, as a rule
   s.pending_headers_stream_ = frame->hd.stream_id;
   return 0;
 }
@@ -54,9 +54,8 @@ int on_header(nghttp2_session *, const nghttp2_frame *frame, const uint8_t *name
   auto &s = self(user);
   if (!s.pending_headers_ || s.pending_headers_stream_ != frame->hd.stream_id)
     return 0;
-  s.pending_headers_->fields.push_back(
-    header_field{std::string{reinterpret_cast<const char *>(name), namelen},
-                 std::string{reinterpret_cast<const char *>(value), valuelen}});
+  s.pending_headers_->add(std::string_view{reinterpret_cast<const char *>(name), namelen},
+                          std::string_view{reinterpret_cast<const char *>(value), valuelen});
   return 0;
 }
 
