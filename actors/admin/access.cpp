@@ -30,7 +30,7 @@ bool is_loopback(std::string_view peer_ip) {
 }
 
 std::string check_access(std::string_view method, std::string_view peer_ip,
-                         const std::string* authorization, const std::string& token) {
+                         std::optional<std::string_view> authorization, const std::string& token) {
   if (!is_mutating(method))
     return {};
   if (token.empty()) {

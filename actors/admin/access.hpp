@@ -17,9 +17,9 @@ bool is_mutating(std::string_view method);
 bool is_loopback(std::string_view peer_ip);
 
 // "" when allowed, otherwise why not (the PERMISSION_DENIED message). `authorization` is the
-// request's header value (nullptr when absent); `token` the configured one ("" = none).
+// request's header value (nullopt when absent); `token` the configured one ("" = none).
 std::string check_access(std::string_view method, std::string_view peer_ip,
-                         const std::string* authorization, const std::string& token);
+                         std::optional<std::string_view> authorization, const std::string& token);
 
 struct token_result {
   std::optional<std::string> token;

@@ -78,8 +78,7 @@ admin_call::~admin_call() {
 
 void admin_call::on_request_end() {
   ended_ = true;
-  auto* path = request_->find(":path");
-  std::string_view p = path ? std::string_view{*path} : std::string_view{};
+  std::string_view p = request_->find(":path").value_or(std::string_view{});
   auto m = grpc::unframe_message(body_, max_request);
   if (!m.body) {
     // Clients compress only when told the server accepts it; meshlet never says so.

@@ -12,10 +12,8 @@
 namespace meshlet::actors {
 
 namespace {
-const std::string empty_string;
-const std::string& value_or_empty(const h2::header_block& h, std::string_view name) {
-  auto* v = h.find(name);
-  return v ? *v : empty_string;
+std::string_view value_or_empty(const h2::header_block& h, std::string_view name) {
+  return h.find(name).value_or(std::string_view{});
 }
 } // namespace
 

@@ -96,8 +96,8 @@ void health_probe_actor::on_bytes(const uint8_t* data, size_t n) {
     if (e.stream_id != sid_ || sid_ == 0)
       continue;
     if (e.kind == h2::ev::headers) {
-      if (auto* s = e.block->find("grpc-status"))
-        grpc_status_ = *s;
+      if (auto s = e.block->find("grpc-status"))
+        grpc_status_ = std::string{*s};
     } else if (e.kind == h2::ev::data) {
       body_.append(e.data);
       session_->consume(sid_, e.data.size());

@@ -22,15 +22,12 @@ namespace {
 
 // Hop-by-hop headers (RFC 9113 §8.2.2) never cross the proxy, in either direction.
 void strip_hop_by_hop(h2::header_block& h) {
-  auto& f = h.fields;
-  f.erase(std::remove_if(f.begin(), f.end(),
-                         [](const h2::header_field& x) { return grpc::is_hop_by_hop(x.name); }),
-          f.end());
+  h.erase_if([](const h2::header_view& x) { return grpc::is_hop_by_hop(x.name); });
 }
 
 int http_status_of(const h2::header_block& h) {
-  auto* s = h.find(":status");
-  if (s == nullptr || s->empty() || s->size() > 3)
+  auto s = h.find(":status");
+  if (!s || s->empty() || s->size() > 3)
     return 0;
   int v = 0;
   for (char c : *s) {
@@ -108,7 +105,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
   });
 
   // grpc-timeout: enforced here, forwarded minus the time already spent.
-  if (auto* t = request_->find("grpc-timeout")) {
+  if (auto t = request_->find("grpc-timeout")) {
     if (auto d = grpc::parse_timeout(*t)) {
       deadline_ = started_ + std::chrono::duration_cast<duration>(*d);
       deadline_timer_.arm(*d, [this] {
@@ -117,7 +114,7 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now() - started_);
         fail(grpc::status_code::deadline_exceeded,
              "deadline exceeded after " + std::to_string(ms.count()) + "ms (grpc-timeout "
-               + *request_->find("grpc-timeout") + ") at meshlet");
+               + std::string{request_->find("grpc-timeout").value_or("")} + ") at meshlet");
       });
     }
   }
@@ -127,9 +124,9 @@ stream_actor::stream_actor(io_worker& w, const std::string& listener, caf::actor
 
 void stream_actor::route(const std::string& listener) {
   auto* r = worker_.router(listener);
-  auto* path = request_->find(":path");
+  auto path = request_->find(":path");
   const std::string* target = nullptr;
-  if (r != nullptr && path != nullptr) {
+  if (r != nullptr && path) {
     routing::request_view view;
     view.path = *path;
     view.header = [this](std::string_view name) { return request_->find(name); };
@@ -137,7 +134,7 @@ void stream_actor::route(const std::string& listener) {
   }
   if (target == nullptr) {
     fail(grpc::status_code::unimplemented,
-         "no route for " + (path ? *path : std::string{"?"}) + " on listener " + listener);
+         "no route for " + std::string{path.value_or("?")} + " on listener " + listener);
     return;
   }
   meter_.route(*target);
@@ -200,8 +197,10 @@ void stream_actor::try_open() {
   }
   lb::pick_request req;
   req.now = now();
+  // req.hash_key views request_'s bytes: open_on_picked rewrites grpc-timeout (which may move
+  // them) only once it opened the call, and req is not used after that.
   if (!cluster_->cfg.hash_header.empty())
-    if (auto* v = request_->find(cluster_->cfg.hash_header))
+    if (auto v = request_->find(cluster_->cfg.hash_header))
       req.hash_key = *v;
   // Outlier ejections apply unless so many endpoints are out that the cluster panics and
   // balances over all of them.
@@ -256,11 +255,10 @@ bool stream_actor::open_on_picked() {
     return false;
   endpoint_ = ep.address;
   meter_.attempt(ep.address);
-  if (deadline_) {
+  if (deadline_) { // the request has a grpc-timeout: it set the deadline
     auto left = *deadline_ - now();
-    for (auto& x : request_->fields)
-      if (x.name == "grpc-timeout")
-        x.value = grpc::format_timeout(std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+    request_->set("grpc-timeout",
+                  grpc::format_timeout(std::chrono::duration_cast<std::chrono::nanoseconds>(left)));
   }
   upstream_ = conn->handle();
   call_ = worker_.next_call();
@@ -284,7 +282,7 @@ void stream_actor::report(const outlier::outcome& o) {
 }
 
 void stream_actor::report_status(const h2::header_block& h) {
-  if (auto* s = h.find("grpc-status")) {
+  if (auto s = h.find("grpc-status")) {
     auto code = grpc::parse_status(*s);
     report(outlier::outcome::from_status(code ? *code : grpc::status_code::unknown));
   }
@@ -345,7 +343,7 @@ void stream_actor::on_response(response_part&& p) {
 
 bool stream_actor::accept_headers(h2::header_block& h, bool trailers_only) {
   int http = http_status_of(h);
-  if (http != 200 && h.find("grpc-status") == nullptr) {
+  if (http != 200 && !h.find("grpc-status")) {
     // An HTTP error without gRPC status: map it (gRPC HTTP/2 spec) and stop the call.
     auto code = grpc::status_from_http(http);
     fail(code, "upstream " + endpoint_ + " answered HTTP " + std::to_string(http)
@@ -355,7 +353,7 @@ bool stream_actor::accept_headers(h2::header_block& h, bool trailers_only) {
   strip_hop_by_hop(h);
   if (trailers_only) {
     report_status(h);
-    if (auto* st = h.find("grpc-status")) {
+    if (auto st = h.find("grpc-status")) {
       auto code = grpc::parse_status(*st);
       if (code && *code != grpc::status_code::ok
           && maybe_retry(retry::attempt_failure::from_status(*code)))
@@ -392,7 +390,7 @@ void stream_actor::fail(grpc::status_code code, const std::string& message) {
   if (finished_)
     return;
   meter_.failed(code);
-  spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path") ? *request_->find(":path") : "?",
+  spdlog::debug("call {} ends {}: {} (attempt {})", request_->find(":path").value_or("?"),
                 grpc::status_name(code), message, attempt_);
   cancel_upstream();
   response_part p;
@@ -425,8 +423,8 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
   info.attempt = attempt_;
   info.request_bytes_buffered = replay_.size();
   info.request_exceeded_limit = replay_overflow_;
-  if (auto* p = request_->find(":path"))
-    info.method = *p;
+  if (auto p = request_->find(":path"))
+    info.method = *p; // a view of request_: used by decide() only, before the set() below
   auto t = now();
   if (deadline_)
     info.deadline_left = std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline_ - t);
@@ -438,14 +436,7 @@ bool stream_actor::maybe_retry(const retry::attempt_failure& f) {
   meter_.retried();
   reset_attempt();
   ++attempt_;
-  bool found = false;
-  for (auto& x : request_->fields)
-    if (x.name == "grpc-previous-rpc-attempts") {
-      x.value = std::to_string(attempt_ - 1);
-      found = true;
-    }
-  if (!found)
-    request_->add("grpc-previous-rpc-attempts", std::to_string(attempt_ - 1));
+  request_->set("grpc-previous-rpc-attempts", std::to_string(attempt_ - 1));
   retry_timer_.arm(d.backoff, [this] {
     if (finished_)
       return;

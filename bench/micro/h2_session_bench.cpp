@@ -66,7 +66,7 @@ struct h2_pair {
     for (auto &e : server.events()) {
       switch (e.kind) {
       case ev::headers:
-        benchmark::DoNotOptimize(e.block->fields.data());
+        benchmark::DoNotOptimize(*e.block);
         break;
       case ev::data:
         benchmark::DoNotOptimize(e.data.data());
@@ -96,7 +96,7 @@ struct h2_pair {
     for (auto &e : client.events()) {
       switch (e.kind) {
       case ev::headers:
-        benchmark::DoNotOptimize(e.block->fields.data());
+        benchmark::DoNotOptimize(*e.block);
         break;
       case ev::data:
         benchmark::DoNotOptimize(e.data.data());

@@ -7,14 +7,16 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace meshlet::meshctl {
 
 namespace {
 
-const std::string* find_in(const h2::header_block_ptr& h, std::string_view name) {
-  return h ? h->find(name) : nullptr;
+std::optional<std::string_view> find_in(const h2::header_block_ptr& h, std::string_view name) {
+  return h ? h->find(name) : std::nullopt;
 }
 
 } // namespace
@@ -85,7 +87,7 @@ void unary_call::handle_events() {
     switch (e.kind) {
       case h2::ev::headers:
         if (!headers_) {
-          auto* st = e.block->find(":status");
+          auto st = e.block->find(":status");
           if (st && !st->empty() && (*st)[0] == '1' && !e.end_stream)
             break; // informational (1xx): the real headers follow
           headers_ = std::move(e.block);
@@ -122,21 +124,21 @@ void unary_call::on_stream_closed(uint32_t h2_error) {
     fail(h2_error != 0 ? "reset the call" + reset : "ended the call without a response");
     return;
   }
-  const std::string* status = find_in(trailers_, "grpc-status");
-  const std::string* message = find_in(trailers_, "grpc-message");
-  if (status == nullptr) {
+  auto status = find_in(trailers_, "grpc-status");
+  auto message = find_in(trailers_, "grpc-message");
+  if (!status) {
     status = headers_->find("grpc-status");
     message = headers_->find("grpc-message");
   }
-  if (status == nullptr) {
-    const std::string* http = headers_->find(":status");
-    if (http != nullptr && *http != "200") {
+  if (!status) {
+    auto http = headers_->find(":status");
+    if (http && *http != "200") {
       int code = 0;
       for (char c : *http)
         code = (c >= '0' && c <= '9' && code < 1000) ? code * 10 + (c - '0') : 1000;
       result_.outcome = call_outcome::rpc_error;
       result_.code = grpc::status_from_http(code);
-      result_.message = "HTTP status " + *http + " without grpc-status";
+      result_.message = "HTTP status " + std::string{*http} + " without grpc-status";
       return;
     }
     fail(h2_error != 0 ? "reset the call" + reset : "answered without grpc-status");
@@ -146,10 +148,10 @@ void unary_call::on_stream_closed(uint32_t h2_error) {
   if (!code || *code != grpc::status_code::ok) {
     result_.outcome = call_outcome::rpc_error;
     result_.code = code.value_or(grpc::status_code::unknown);
-    if (message != nullptr)
+    if (message)
       result_.message = grpc::percent_decode(*message);
     else if (!code)
-      result_.message = "malformed grpc-status '" + *status + "'";
+      result_.message = "malformed grpc-status '" + std::string{*status} + "'";
     return;
   }
   if (body_.empty()) {

@@ -55,7 +55,7 @@ bool router::matches(const config::route_match& m, const request_view& r) {
       return false;
   }
   for (const auto& h : m.headers) {
-    const std::string* v = r.header ? r.header(h.name) : nullptr;
+    auto v = r.header ? r.header(h.name) : std::nullopt;
     if (!v || *v != h.exact)
       return false;
   }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,8 +15,8 @@ namespace meshlet::routing {
 
 struct request_view {
   std::string_view path; // ":path" = /package.Service/Method
-  // The value of a request header (lower-case name), or nullptr when absent.
-  std::function<const std::string*(std::string_view)> header;
+  // The value of a request header (lower-case name), or nullopt when absent.
+  std::function<std::optional<std::string_view>(std::string_view)> header;
 };
 
 class router {

@@ -17,11 +17,11 @@ namespace {
 class nv_array {
 public:
   explicit nv_array(const header_block &h) {
-    if (h.fields.size() > inline_.size()) {
-      heap_.resize(h.fields.size());
+    if (h.size() > inline_.size()) {
+      heap_.resize(h.size());
       data_ = heap_.data();
     }
-    for (auto &f : h.fields)
+    for (auto f : h)
       data_[size_++] =
         nghttp2_nv{const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.name.data())),
                    const_cast<uint8_t *>(reinterpret_cast<const uint8_t *>(f.value.data())),
@@ -41,10 +41,14 @@ session &self(void *user) {
   return *static_cast<session *>(user);
 }
 
+// A block being received is collected in the session's reusable pending_headers_ and copied
+// out when complete: the copy is one allocation of exactly its size, the one a call keeps.
+// A pending block grown past this many bytes gives its buffer back after the copy.
+constexpr size_t pending_keep_limit = 4096;
+
 int on_begin_headers(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   auto &s = self(user);
-  s.pending_headers_ = make_headers();
-  s.pending_headers_->fields.reserve(12);
+  s.pending_headers_.clear();
   s.pending_headers_stream_ = frame->hd.stream_id;
   return 0;
 }
@@ -52,11 +56,10 @@ int on_begin_headers(nghttp2_session *, const nghttp2_frame *frame, void *user) 
 int on_header(nghttp2_session *, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
               const uint8_t *value, size_t valuelen, uint8_t, void *user) {
   auto &s = self(user);
-  if (!s.pending_headers_ || s.pending_headers_stream_ != frame->hd.stream_id)
+  if (s.pending_headers_stream_ == 0 || s.pending_headers_stream_ != frame->hd.stream_id)
     return 0;
-  s.pending_headers_->fields.push_back(
-    header_field{std::string{reinterpret_cast<const char *>(name), namelen},
-                 std::string{reinterpret_cast<const char *>(value), valuelen}});
+  s.pending_headers_.add(std::string_view{reinterpret_cast<const char *>(name), namelen},
+                         std::string_view{reinterpret_cast<const char *>(value), valuelen});
   return 0;
 }
 
@@ -65,15 +68,18 @@ int on_frame_recv(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   switch (frame->hd.type) {
   case NGHTTP2_HEADERS:
-    if (s.pending_headers_ && s.pending_headers_stream_ == frame->hd.stream_id) {
+    if (s.pending_headers_stream_ != 0 && s.pending_headers_stream_ == frame->hd.stream_id) {
       event e;
       e.kind = ev::headers;
       e.stream_id = frame->hd.stream_id;
       e.end_stream = end;
-      e.block = std::move(s.pending_headers_);
+      e.block = std::make_shared<header_block>(s.pending_headers_);
       s.events_.push_back(std::move(e));
     }
-    s.pending_headers_.reset();
+    s.pending_headers_stream_ = 0;
+    s.pending_headers_.clear();
+    if (s.pending_headers_.buffer_size() > pending_keep_limit)
+      s.pending_headers_ = header_block{};
     break;
   case NGHTTP2_DATA:
     if (end && !s.events_.empty() && s.events_.back().kind == ev::data

@@ -109,8 +109,8 @@ public:
   struct outbound;
   outbound* find_out(int32_t stream_id);
   std::vector<event> events_;
-  header_block_ptr pending_headers_;
-  int32_t pending_headers_stream_ = 0;
+  header_block pending_headers_;      // the block being received (its buffer is reused)
+  int32_t pending_headers_stream_ = 0; // its stream; 0: none
 
 private:
   outbound& out_for(int32_t stream_id);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <unistd.h>
 
@@ -28,27 +29,27 @@ TEST_CASE("access: loopback addresses in every spelling; others and garbage are 
 }
 
 TEST_CASE("access: without a token, loopback may mutate and a remote peer may only read") {
-  CHECK(check_access("SetEndpoint", "127.0.0.1", nullptr, "").empty());
-  CHECK(check_access("Drain", "::1", nullptr, "").empty());
-  auto denied = check_access("SetEndpoint", "10.1.2.3", nullptr, "");
+  CHECK(check_access("SetEndpoint", "127.0.0.1", std::nullopt, "").empty());
+  CHECK(check_access("Drain", "::1", std::nullopt, "").empty());
+  auto denied = check_access("SetEndpoint", "10.1.2.3", std::nullopt, "");
   CHECK(denied.find("loopback only") != std::string::npos);
   // A bearer header is no key when no token is configured.
   std::string bearer = "Bearer anything";
-  CHECK_FALSE(check_access("Drain", "10.1.2.3", &bearer, "").empty());
-  CHECK(check_access("ListEndpoints", "10.1.2.3", nullptr, "").empty());
+  CHECK_FALSE(check_access("Drain", "10.1.2.3", bearer, "").empty());
+  CHECK(check_access("ListEndpoints", "10.1.2.3", std::nullopt, "").empty());
 }
 
 TEST_CASE("access: with a token, every mutating call needs exactly 'Bearer <token>'") {
   const std::string token = "s3cret";
   std::string right = "Bearer s3cret";
-  CHECK(check_access("SetEndpoint", "10.1.2.3", &right, token).empty());
-  CHECK(check_access("SetEndpoint", "127.0.0.1", &right, token).empty());
-  CHECK(check_access("SetEndpoint", "127.0.0.1", nullptr, token).find("Bearer")
+  CHECK(check_access("SetEndpoint", "10.1.2.3", right, token).empty());
+  CHECK(check_access("SetEndpoint", "127.0.0.1", right, token).empty());
+  CHECK(check_access("SetEndpoint", "127.0.0.1", std::nullopt, token).find("Bearer")
         != std::string::npos);
   for (std::string wrong : {"Bearer s3cre", "Bearer s3cret2", "bearer s3cret", "s3cret",
                             "Bearer  s3cret", "Basic czNjcmV0", ""})
-    CHECK_FALSE(check_access("RemoveEndpoint", "127.0.0.1", &wrong, token).empty());
-  CHECK(check_access("GetStatus", "10.1.2.3", nullptr, token).empty());
+    CHECK_FALSE(check_access("RemoveEndpoint", "127.0.0.1", wrong, token).empty());
+  CHECK(check_access("GetStatus", "10.1.2.3", std::nullopt, token).empty());
 }
 
 TEST_CASE("access: token files are trimmed; missing, empty or spaced tokens are errors") {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 
 using meshlet::routing::request_view;
@@ -32,9 +33,12 @@ struct request {
   std::string path;
   std::map<std::string, std::string, std::less<>> headers;
   request_view view() const {
-    return request_view{path, [this](std::string_view name) -> const std::string* {
+    return request_view{path,
+                        [this](std::string_view name) -> std::optional<std::string_view> {
                           auto it = headers.find(name);
-                          return it == headers.end() ? nullptr : &it->second;
+                          if (it == headers.end())
+                            return std::nullopt;
+                          return it->second;
                         }};
   }
 };

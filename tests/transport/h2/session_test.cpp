@@ -135,6 +135,13 @@ header_block block_of(const fields& fs) {
   return h;
 }
 
+fields fields_of(const header_block& h) {
+  fields out;
+  for (auto f : h)
+    out.emplace_back(std::string{f.name}, std::string{f.value});
+  return out;
+}
+
 // An event as recorded, its data copied out of the recv() buffer.
 struct seen {
   ev kind;
@@ -312,6 +319,34 @@ TEST_CASE("server: the same request delivered one byte at a time yields the same
   CHECK(*headers[0].block->find(":path") == "/echo.Echo/Say");
   CHECK(server.body(1) == "hello grpc");
   CHECK(server.body_ended(1));
+}
+
+TEST_CASE("client to server: a large header block arrives field for field, in order") {
+  link l;
+  fields fs = grpc_request_fields;
+  fs.emplace_back("x-empty", "");
+  for (size_t i = 0; i < 100; ++i)
+    fs.emplace_back("x-meta-" + std::to_string(i), pattern(i));
+  fs.emplace_back("x-big", pattern(20000)); // HEADERS and CONTINUATION frames
+  int32_t sid = l.client.s.submit_request(block_of(fs), true);
+  REQUIRE(sid > 0);
+  l.pump();
+  auto big = l.server.of(ev::headers, sid);
+  REQUIRE(big.size() == 1);
+  CHECK(fields_of(*big[0].block) == fs);
+
+  // The session reuses (or, after a block this large, gives back) the buffer it collects
+  // fields in: the next block is right too, and as large as its fields need.
+  int32_t next = l.request();
+  l.pump();
+  auto small = l.server.of(ev::headers, next);
+  REQUIRE(small.size() == 1);
+  CHECK(fields_of(*small[0].block) == grpc_request_fields);
+  size_t bytes = 0;
+  for (auto& [name, value] : grpc_request_fields)
+    bytes += name.size() + value.size();
+  CHECK(small[0].block->bytes_used() == bytes);
+  CHECK(small[0].block->buffer_size() == grpc_request_fields.size() * 12 + bytes);
 }
 
 // -- bad prefaces and protocol violations ---------------------------------------------------
