@@ -41,6 +41,8 @@ struct drop_results final : caf::detail::invoke_result_visitor {
 actor_host::~actor_host() {
   for (auto& h : spare_)
     cell_of(h)->retire();
+  spare_.clear();
+  shared_.clear(); // handlers that may refer to this host go before it
 }
 
 caf::actor actor_host::spawn_companion() {
@@ -73,6 +75,7 @@ caf::actor actor_host::acquire_cell() {
 void actor_host::recycle(caf::actor handle) {
   auto* c = cell_of(handle);
   c->behavior = caf::behavior{}; // the old owner's handlers (and what they hold) go now
+  c->owner = nullptr;
   if (spare_.size() >= max_spare) {
     c->retire();
     return;
@@ -145,7 +148,9 @@ void actor_host::run(hosted_cell* c, entry& e) {
   if (!c->behavior)
     return;
   drop_results ignore;
+  running_owner_ = c->owner;
   c->behavior(ignore, e.element->content());
+  running_owner_ = nullptr;
 }
 
 void actor_host::drain() {

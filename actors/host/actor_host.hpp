@@ -14,6 +14,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace meshlet::actors {
@@ -42,6 +43,21 @@ public:
   // connection forgets it before it dies, upstream messages carry the attempt's token).
   caf::actor acquire_cell();
   void recycle(caf::actor handle);
+
+  // One behaviour for every cell of a kind (`key`: the address of something of that kind's,
+  // e.g. a static), made by `make()` the first time: per-call actors then build no handlers
+  // per call (a behaviour of nine handlers is ~0.5 KiB an open call would hold). Its handlers
+  // find the actor they run for with running_owner().
+  template <class F>
+  const caf::behavior& shared_behavior(const void* key, F make) {
+    for (auto& [k, b] : shared_)
+      if (k == key)
+        return b;
+    shared_.emplace_back(key, make());
+    return shared_.back().second;
+  }
+  // While a cell's message runs: its owner (hosted_cell::owner); nullptr otherwise.
+  void* running_owner() const { return running_owner_; }
 
   caf::actor_system& system() { return sys_; }
   asio::io_context& context() { return ctx_; }
@@ -72,6 +88,8 @@ private:
   bool local_due_ = false;   // owner thread only: a drain is running or posted
   std::vector<entry> running_;
   std::vector<caf::actor> spare_; // parked cells (acquire_cell / recycle)
+  std::vector<std::pair<const void*, caf::behavior>> shared_; // shared_behavior
+  void* running_owner_ = nullptr;
   static constexpr size_t max_spare = 1024;
 };
 

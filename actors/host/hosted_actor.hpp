@@ -41,6 +41,19 @@ protected:
     else
       static_cast<caf::actor_companion*>(self_)->become(std::move(b));
   }
+  // For pooled actors: runs on the host's behaviour of this kind (actor_host::shared_behavior),
+  // whose handlers find this actor as running<T>(host). The behaviour is built once per host.
+  template <class F>
+  void use_shared_behavior(const void* key, F make) {
+    auto* cell = static_cast<hosted_cell*>(self_);
+    cell->behavior = host_.shared_behavior(key, make);
+    cell->owner = this;
+  }
+  // In a shared behaviour's handler: the actor the message is for.
+  template <class T>
+  static T* running(actor_host& h) {
+    return static_cast<T*>(static_cast<hosted_actor*>(h.running_owner()));
+  }
   actor_host& host() { return host_; }
 
   // Sends to another actor with this actor as the sender.

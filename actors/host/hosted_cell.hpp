@@ -48,6 +48,9 @@ public:
   void refuse(caf::mailbox_element_ptr& what) { bounce(what); }
 
   caf::behavior behavior;
+  // The object the behaviour works for, when the behaviour is one shared by every cell of a
+  // kind (actor_host::shared_behavior): its handlers find it as actor_host::running_owner().
+  void* owner = nullptr;
   // Reuse by the host (actor_host::acquire_cell / recycle): messages stamped with an older
   // generation, or arriving while parked between owners, are dropped, never run.
   uint64_t generation = 0;

@@ -30,6 +30,15 @@ public:
   ~stream_actor() override;
 
 private:
+  static const char behavior_key; // its address names the shared behaviour
+  static caf::behavior shared_behavior(actor_host* h);
+  // Handlers (shared_behavior); messages of an earlier attempt (another `call`) are dropped.
+  void on_client_reset();
+  void on_response_sent(uint64_t n);
+  void on_opened(uint64_t call);
+  void on_open_fail(uint64_t call, const std::string& why, bool retryable, std::string&& body);
+  void on_open_busy(uint64_t call, std::string&& body);
+  void on_request_sent(uint64_t call, uint64_t n);
   // Routes the call to a cluster (listener's routes), then try_open().
   void route(const std::string& listener);
   void try_open();

@@ -41,14 +41,30 @@ session &self(void *user) {
   return *static_cast<session *>(user);
 }
 
-// A block being received is collected in the session's reusable pending_headers_ and copied
-// out when complete: the copy is one allocation of exactly its size, the one a call keeps.
-// A pending block grown past this many bytes gives its buffer back after the copy.
-constexpr size_t pending_keep_limit = 4096;
+// A block being received is built with the room its kind's previous block needed (hints_):
+// calls on one connection repeat their header sizes, so a block is usually one allocation of
+// exactly its size (it is kept for the call's life: the request's for retries).
+// A large block (a 20 KB cookie, a hundred metadata fields) does not make the next one large.
+constexpr size_t hint_fields_limit = 32;
+constexpr size_t hint_bytes_limit = 4096;
+
+int hint_kind(const nghttp2_frame *frame) {
+  switch (frame->headers.cat) {
+  case NGHTTP2_HCAT_REQUEST:
+    return 0;
+  case NGHTTP2_HCAT_RESPONSE:
+    return 1;
+  default:
+    return 2; // trailers (and anything else)
+  }
+}
 
 int on_begin_headers(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   auto &s = self(user);
-  s.pending_headers_.clear();
+  s.pending_kind_ = hint_kind(frame);
+  auto &hint = s.hints_[s.pending_kind_];
+  s.pending_headers_ = make_headers();
+  s.pending_headers_->reserve(hint.fields, hint.bytes);
   s.pending_headers_stream_ = frame->hd.stream_id;
   return 0;
 }
@@ -58,8 +74,8 @@ int on_header(nghttp2_session *, const nghttp2_frame *frame, const uint8_t *name
   auto &s = self(user);
   if (s.pending_headers_stream_ == 0 || s.pending_headers_stream_ != frame->hd.stream_id)
     return 0;
-  s.pending_headers_.add(std::string_view{reinterpret_cast<const char *>(name), namelen},
-                         std::string_view{reinterpret_cast<const char *>(value), valuelen});
+  s.pending_headers_->add(std::string_view{reinterpret_cast<const char *>(name), namelen},
+                          std::string_view{reinterpret_cast<const char *>(value), valuelen});
   return 0;
 }
 
@@ -69,17 +85,20 @@ int on_frame_recv(nghttp2_session *, const nghttp2_frame *frame, void *user) {
   switch (frame->hd.type) {
   case NGHTTP2_HEADERS:
     if (s.pending_headers_stream_ != 0 && s.pending_headers_stream_ == frame->hd.stream_id) {
+      auto &hint = s.hints_[s.pending_kind_];
+      hint.fields = static_cast<uint32_t>(
+        std::clamp<size_t>(s.pending_headers_->size(), 1, hint_fields_limit));
+      hint.bytes = static_cast<uint32_t>(std::min<size_t>(s.pending_headers_->bytes_used(),
+                                                          hint_bytes_limit));
       event e;
       e.kind = ev::headers;
       e.stream_id = frame->hd.stream_id;
       e.end_stream = end;
-      e.block = std::make_shared<header_block>(s.pending_headers_);
+      e.block = std::move(s.pending_headers_);
       s.events_.push_back(std::move(e));
     }
     s.pending_headers_stream_ = 0;
-    s.pending_headers_.clear();
-    if (s.pending_headers_.buffer_size() > pending_keep_limit)
-      s.pending_headers_ = header_block{};
+    s.pending_headers_.reset();
     break;
   case NGHTTP2_DATA:
     if (end && !s.events_.empty() && s.events_.back().kind == ev::data

@@ -109,8 +109,17 @@ public:
   struct outbound;
   outbound* find_out(int32_t stream_id);
   std::vector<event> events_;
-  header_block pending_headers_;      // the block being received (its buffer is reused)
+  header_block_ptr pending_headers_;   // the block being received
   int32_t pending_headers_stream_ = 0; // its stream; 0: none
+  // The size of the last block received per kind (request or response headers, trailers):
+  // the next one is built with that room, so a connection's repeating calls get blocks of
+  // exactly their size, in one allocation, without a copy.
+  struct block_hint {
+    uint32_t fields = 8;
+    uint32_t bytes = 256;
+  };
+  block_hint hints_[3];
+  int pending_kind_ = 0;
 
 private:
   outbound& out_for(int32_t stream_id);

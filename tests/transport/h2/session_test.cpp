@@ -335,18 +335,24 @@ TEST_CASE("client to server: a large header block arrives field for field, in or
   REQUIRE(big.size() == 1);
   CHECK(fields_of(*big[0].block) == fs);
 
-  // The session reuses (or, after a block this large, gives back) the buffer it collects
-  // fields in: the next block is right too, and as large as its fields need.
+  // A block is built with the room the previous block of its kind needed, capped: after a
+  // block this large the next is right and bounded, and the one after it exactly its size.
+  size_t bytes = 0;
+  for (auto& [name, value] : grpc_request_fields)
+    bytes += name.size() + value.size();
   int32_t next = l.request();
   l.pump();
   auto small = l.server.of(ev::headers, next);
   REQUIRE(small.size() == 1);
   CHECK(fields_of(*small[0].block) == grpc_request_fields);
-  size_t bytes = 0;
-  for (auto& [name, value] : grpc_request_fields)
-    bytes += name.size() + value.size();
   CHECK(small[0].block->bytes_used() == bytes);
-  CHECK(small[0].block->buffer_size() == grpc_request_fields.size() * 12 + bytes);
+  CHECK(small[0].block->buffer_size() <= 32 * 12 + 4096);
+  int32_t third = l.request();
+  l.pump();
+  auto exact = l.server.of(ev::headers, third);
+  REQUIRE(exact.size() == 1);
+  CHECK(fields_of(*exact[0].block) == grpc_request_fields);
+  CHECK(exact[0].block->buffer_size() == grpc_request_fields.size() * 12 + bytes);
 }
 
 // -- bad prefaces and protocol violations ---------------------------------------------------
