@@ -44,6 +44,27 @@ private:
   std::string name_;
 };
 
+// Pooled, on one behaviour shared by every shared_recorder of a host.
+class shared_recorder : public hosted_actor {
+public:
+  shared_recorder(actor_host& h, std::string name, std::vector<std::string>& log)
+    : hosted_actor(h, true), name_(std::move(name)), log_(log) {
+    use_shared_behavior(&key, [hp = &h] {
+      ++builds;
+      return caf::behavior{[hp](note_atom, const std::string& what) {
+        auto* self = running<shared_recorder>(*hp);
+        self->log_.push_back(self->name_ + ":" + what);
+      }};
+    });
+  }
+  static inline int builds = 0;
+
+private:
+  static inline const char key = 0;
+  std::string name_;
+  std::vector<std::string>& log_;
+};
+
 struct fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
@@ -164,6 +185,31 @@ TEST_CASE_FIXTURE(fixture, "messages from another thread reach a pooled cell on 
   other.join();
   run();
   CHECK(log == std::vector<std::string>{"cell:from afar"});
+}
+
+TEST_CASE_FIXTURE(fixture, "a shared behaviour is built once and runs for the actor each "
+                           "message is for") {
+  shared_recorder::builds = 0;
+  recorder a{host, "a", log, false};
+  auto x = std::make_unique<shared_recorder>(host, "x", log);
+  shared_recorder y{host, "y", log};
+  auto xh = x->handle();
+  a.say(xh, "1");
+  a.say(y.handle(), "2");
+  a.say(xh, "3");
+  run();
+  CHECK(log == std::vector<std::string>{"x:1", "y:2", "x:3"});
+  CHECK(shared_recorder::builds == 1);
+
+  log.clear();
+  x.reset(); // its cell back in the pool
+  a.say(xh, "lost");
+  shared_recorder z{host, "z", log}; // takes x's cell
+  REQUIRE(z.handle() == xh);
+  a.say(xh, "4");
+  run();
+  CHECK(log == std::vector<std::string>{"z:4"});
+  CHECK(shared_recorder::builds == 1);
 }
 
 TEST_CASE_FIXTURE(fixture, "a message no handler takes is dropped; the actor goes on") {
