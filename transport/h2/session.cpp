@@ -207,6 +207,15 @@ ssize_t read_body(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t l
     o->deferred = true;
     return NGHTTP2_ERR_DEFERRED;
   }
+  if (o->bytes == 0 && s.is_client()) {
+    // A request drained but not ended (a client stream waiting for its next message, or an
+    // idle call): the DATA item ends here without END_STREAM and queue_data submits a new one
+    // when there is more. A waiting request holds no nghttp2 DATA item (~150 bytes); server
+    // responses keep theirs deferred, as a server stream's next message usually follows soon.
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    o->provider_attached = false;
+    o->reattach = true;
+  }
   return static_cast<ssize_t>(copied);
 }
 
@@ -322,6 +331,18 @@ bool session::submit_response(int32_t stream_id, const header_block &h, bool end
 }
 
 void session::resume(int32_t stream_id, outbound &o) {
+  if (o.reattach) {
+    // Its DATA item ended with the bytes queued before (read_body): a new one for these.
+    nghttp2_data_provider prd{};
+    prd.read_callback = read_body;
+    // END_STREAM: the frame that reads EOF ends the stream, unless read_body adds
+    // NO_END_STREAM (drained again, not ended), as with the item submit_request attached.
+    int rv = nghttp2_submit_data(session_, NGHTTP2_FLAG_END_STREAM, stream_id, &prd);
+    o.provider_attached = rv == 0 || rv == NGHTTP2_ERR_DATA_EXIST;
+    o.reattach = false;
+    o.deferred = false;
+    return;
+  }
   if (o.deferred) {
     o.deferred = false;
     nghttp2_session_resume_data(session_, stream_id);

@@ -104,6 +104,7 @@ public:
   size_t queued_bytes(int32_t stream_id) const;
   uint32_t remote_max_concurrent_streams() const;
   nghttp2_session* raw() { return session_; }
+  bool is_client() const { return role_ == role::client; }
 
   // nghttp2 callbacks (public for the C trampolines in session.cpp).
   struct outbound;
@@ -140,6 +141,7 @@ struct session::outbound {
   bool eof = false;
   bool provider_attached = false;
   bool deferred = false;
+  bool reattach = false; // client: the DATA item ended drained, the next bytes need a new one
   header_block_ptr trailers;
 };
 

@@ -703,6 +703,44 @@ TEST_CASE("data_sent events report exactly the DATA frames sent, frame by frame"
   CHECK(l.server.body_ended(sid2));
 }
 
+TEST_CASE("client: a request body sent in pieces with pauses arrives whole, with no empty "
+          "DATA frames before its end") {
+  // A drained request gives its DATA item back (read_body); each later piece gets a new one.
+  link l;
+  int32_t sid = l.request("first", false);
+  l.pump();
+  CHECK(l.server.body(sid) == "first");
+  CHECK_FALSE(l.server.body_ended(sid));
+  l.client.s.queue_data(sid, pattern(30000), false);
+  l.pump();
+  l.client.s.queue_data(sid, "", false); // nothing: no frame
+  l.pump();
+  l.client.s.queue_data(sid, "last", true);
+  l.pump();
+  CHECK(l.server.body(sid) == "first" + pattern(30000) + "last");
+  CHECK(l.server.body_ended(sid));
+  auto data = frames_of_type(parse_frames(l.client.wire), data_frame);
+  size_t empty = 0, ends = 0;
+  for (auto& f : data)
+    if (f.stream_id == sid) {
+      empty += f.payload.empty() ? 1 : 0;
+      ends += (f.flags & end_stream_flag) != 0 ? 1 : 0;
+    }
+  CHECK(empty == 0);
+  CHECK(ends == 1);
+  CHECK(l.client.sent(sid) == 5 + 30000 + 4);
+
+  // The same for a request whose HEADERS went out alone and whose body starts later.
+  int32_t sid2 = l.request({}, false);
+  l.pump();
+  l.client.s.queue_data(sid2, "late", false);
+  l.pump();
+  l.client.s.queue_data(sid2, "", true);
+  l.pump();
+  CHECK(l.server.body(sid2) == "late");
+  CHECK(l.server.body_ended(sid2));
+}
+
 TEST_CASE("stream_close carries the RST_STREAM error code of a peer's reset") {
   link l;
   int32_t sid = l.request("part", false);
