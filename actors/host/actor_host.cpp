@@ -55,7 +55,8 @@ caf::actor actor_host::spawn_companion() {
 }
 
 void hosted_cell::enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) {
-  host_.push(actor_host::entry{caf::strong_actor_ptr{ctrl()}, std::move(what), generation, true});
+  host_.push(actor_host::entry{caf::strong_actor_ptr{ctrl()}, std::move(what),
+                              generation.load(std::memory_order_relaxed), true});
 }
 
 caf::actor actor_host::acquire_cell() {
@@ -67,7 +68,7 @@ caf::actor actor_host::acquire_cell() {
   auto handle = std::move(spare_.back());
   spare_.pop_back();
   auto* c = cell_of(handle);
-  ++c->generation; // anything sent while parked stays unread
+  c->next_generation(); // anything sent while parked stays unread
   c->parked = false;
   return handle;
 }
@@ -80,7 +81,7 @@ void actor_host::recycle(caf::actor handle) {
     c->retire();
     return;
   }
-  ++c->generation; // what was queued for the old owner is dropped
+  c->next_generation(); // what was queued for the old owner is dropped
   c->parked = true;
   spare_.push_back(std::move(handle));
 }
@@ -138,7 +139,7 @@ void actor_host::run(hosted_companion* c, caf::mailbox_element& e) {
 }
 
 void actor_host::run(hosted_cell* c, entry& e) {
-  if (c->parked || c->generation != e.generation
+  if (c->parked || c->generation.load(std::memory_order_relaxed) != e.generation
       || c->getf(caf::abstract_actor::is_cleaned_up_flag))
     return;
   if (e.element->mid.is_request()) {

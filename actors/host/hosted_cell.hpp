@@ -16,6 +16,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/monitorable_actor.hpp>
 
+#include <atomic>
 #include <cstdint>
 
 namespace meshlet::actors {
@@ -52,8 +53,12 @@ public:
   // kind (actor_host::shared_behavior): its handlers find it as actor_host::running_owner().
   void* owner = nullptr;
   // Reuse by the host (actor_host::acquire_cell / recycle): messages stamped with an older
-  // generation, or arriving while parked between owners, are dropped, never run.
-  uint64_t generation = 0;
+  // generation, or arriving while parked between owners, are dropped, never run. Written only
+  // on the host's thread; read by enqueue on any thread (hence atomic, relaxed).
+  std::atomic<uint64_t> generation{0};
+  void next_generation() {
+    generation.store(generation.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   bool parked = false;
 
 private:
