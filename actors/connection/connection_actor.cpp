@@ -59,6 +59,8 @@ connection_actor::~connection_actor() {
   streams_.clear();
   if (channel_)
     channel_->close();
+  if (!admin_)
+    worker_.connection_closed(); // counted by io_worker::place_connection
 }
 
 void connection_actor::start() {

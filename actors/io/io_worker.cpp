@@ -9,6 +9,9 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -214,6 +217,7 @@ void io_worker::report(std::function<void(worker_report)> done) {
 void io_worker::collect(std::function<void(metrics::metrics_snapshot)> done) {
   asio::post(ctx_, [this, done = std::move(done)] {
     auto s = metrics_.snapshot();
+    s.thread_connections.emplace_back(static_cast<uint32_t>(index_), open_connections());
     auto t = now();
     for (auto& [name, rt] : clusters_)
       if (rt && rt->table)
@@ -273,6 +277,49 @@ void io_worker::flush_all() {
     // A flush may destroy a later entry's owner only through release(), which defers.
     batch[i]->flush();
   }
+}
+
+io_worker& io_worker::place_connection() {
+  if (!accept_group_ || accept_group_->workers.size() < 2) {
+    open_connections_.fetch_add(1, std::memory_order_relaxed);
+    return *this;
+  }
+  std::lock_guard<std::mutex> guard{accept_group_->mtx};
+  io_worker* best = this;
+  for (auto* w : accept_group_->workers)
+    if (w->open_connections() < best->open_connections())
+      best = w;
+  best->open_connections_.fetch_add(1, std::memory_order_relaxed);
+  return *best;
+}
+
+void io_worker::take_connection(asio::ip::tcp::socket::native_handle_type fd,
+                                asio::ip::tcp protocol, std::string listener) {
+  asio::post(ctx_, [this, fd, protocol, listener = std::move(listener)] {
+    asio::ip::tcp::socket s{ctx_};
+    asio::error_code ec;
+    s.assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      connection_closed();
+      spdlog::warn("listener {}: could not take over a connection: {}", listener, ec.message());
+      return;
+    }
+    // The connection keeps a reference to its listener's name: this thread's copy.
+    const std::string* name = nullptr;
+    for (auto& l : cfg_.listeners)
+      if (l.name == listener && !l.admin)
+        name = &l.name;
+    if (name == nullptr) {
+      connection_closed(); // the socket closes with s
+      spdlog::warn("listener {}: not on this thread; connection closed", listener);
+      return;
+    }
+    auto c = std::make_unique<connection_actor>(*this, *name, std::move(s), nullptr);
+    auto* raw = c.get();
+    adopt(std::move(c));
+    raw->start();
+  });
 }
 
 void io_worker::adopt(std::unique_ptr<connection_actor> c) {

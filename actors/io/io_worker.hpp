@@ -18,7 +18,9 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,6 +31,7 @@
 namespace meshlet::actors {
 
 class connection_actor;
+class io_worker;
 class health_probe_actor;
 class listener_actor;
 class upstream_pool;
@@ -85,6 +88,16 @@ struct worker_config {
   bool count_calls = true; // thread_metrics on (for /metrics and the admin API)
 };
 
+// The I/O threads that share listeners, for exact accept balancing: a listener hands each
+// accepted connection to the thread with the fewest open proxy connections (ties: the
+// accepting thread), like Envoy's exact_balance. The kernel's SO_REUSEPORT hash alone split
+// 16 connections 73/27 over two threads in a benchmark run; one thread then carries most of
+// the load whatever the core count. One lock per accepted connection; nothing on the data path.
+struct accept_group {
+  std::mutex mtx;
+  std::vector<io_worker*> workers;
+};
+
 class io_worker {
 public:
   io_worker(caf::actor_system& sys, size_t index, worker_config cfg);
@@ -135,6 +148,18 @@ public:
   // Destroys a connection after the current handler returns.
   void release(connection_actor* c);
   size_t index() const { return index_; }
+  // Exact accept balancing (set before start(); without it each thread keeps what its listener
+  // accepts). The thread a listener should hand its new connection to, counted as open there.
+  void join_accept_group(std::shared_ptr<accept_group> g) { accept_group_ = std::move(g); }
+  io_worker& place_connection();
+  // Thread-safe: adopts a proxy connection accepted by another thread's listener of this name
+  // (place_connection() counted it here already).
+  void take_connection(asio::ip::tcp::socket::native_handle_type fd, asio::ip::tcp protocol,
+                       std::string listener);
+  // Open proxy (not admin) client connections of this thread, including ones handed to it
+  // and not yet adopted.
+  int64_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
+  void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   // A token naming one call attempt on this thread (stream_protocol.hpp), never 0.
   uint64_t next_call() { return ++calls_; }
   // Rare endpoint events from this thread's calls, for the gossip mesh (set before start();
@@ -168,6 +193,8 @@ private:
   uint64_t calls_ = 0;
   std::unordered_map<std::string, std::unique_ptr<upstream_pool>> pools_;
   std::unordered_map<connection_actor*, std::unique_ptr<connection_actor>> connections_;
+  std::shared_ptr<accept_group> accept_group_;
+  std::atomic<int64_t> open_connections_{0};
   std::vector<std::unique_ptr<listener_actor>> listeners_;
   // cluster -> endpoint address -> probe
   std::unordered_map<std::string,

@@ -60,10 +60,25 @@ void listener_actor::accept_next() {
         return;
       spdlog::warn("accept failed: {}", ec.message());
     } else {
-      auto c = std::make_unique<connection_actor>(worker_, name_, std::move(s), admin_);
-      auto* raw = c.get();
-      worker_.adopt(std::move(c));
-      raw->start();
+      // A proxy connection goes to the thread with the fewest (exact accept balancing when
+      // the threads share an accept_group); admin connections stay here.
+      io_worker& to = admin_ ? worker_ : worker_.place_connection();
+      if (&to == &worker_) {
+        auto c = std::make_unique<connection_actor>(worker_, name_, std::move(s), admin_);
+        auto* raw = c.get();
+        worker_.adopt(std::move(c));
+        raw->start();
+      } else {
+        asio::error_code ec;
+        auto protocol = s.local_endpoint(ec).protocol();
+        auto fd = ec ? -1 : s.release(ec);
+        if (ec || fd < 0) {
+          to.connection_closed();
+          spdlog::warn("listener {}: could not hand a connection over: {}", name_, ec.message());
+        } else {
+          to.take_connection(fd, protocol, name_);
+        }
+      }
     }
     accept_next();
   });

@@ -3,6 +3,7 @@
 
 #include "transport/grpc/status.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -120,8 +121,18 @@ std::vector<MetricFamily> to_families(const metrics_snapshot& s) {
   conns.metric.push_back(
     gauge({{"side", "upstream"}}, static_cast<double>(s.upstream_connections)));
 
+  auto per_thread = family("meshlet_io_thread_connections",
+                           "Open client connections per I/O thread (see --accept-balance)",
+                           MetricType::Gauge);
+  auto by_thread = s.thread_connections;
+  std::sort(by_thread.begin(), by_thread.end());
+  for (auto& [thread, n] : by_thread)
+    per_thread.metric.push_back(
+      gauge({{"thread", std::to_string(thread)}}, static_cast<double>(n)));
+
   std::vector<MetricFamily> out;
-  for (auto* f : {&requests, &responses, &latency, &streams, &conns, &health, &ejections, &retries})
+  for (auto* f : {&requests, &responses, &latency, &streams, &conns, &health, &ejections, &retries,
+                  &per_thread})
     out.push_back(std::move(*f));
   return out;
 }

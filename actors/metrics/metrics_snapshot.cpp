@@ -45,6 +45,8 @@ void metrics_snapshot::merge(const metrics_snapshot& o) {
   streams_active += o.streams_active;
   downstream_connections += o.downstream_connections;
   upstream_connections += o.upstream_connections;
+  thread_connections.insert(thread_connections.end(), o.thread_connections.begin(),
+                            o.thread_connections.end());
   for (auto& [name, oc] : o.clusters) {
     auto& c = clusters[name];
     c.name = name;

@@ -27,6 +27,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace meshlet::metrics {
@@ -88,6 +90,9 @@ struct metrics_snapshot {
   int64_t streams_active = 0;
   int64_t downstream_connections = 0;
   int64_t upstream_connections = 0;                 // open or opening
+  // Open client connections per I/O thread (thread index, count): how evenly the threads
+  // share the clients (--accept-balance).
+  std::vector<std::pair<uint32_t, int64_t>> thread_connections;
   std::map<std::string, cluster_snapshot> clusters; // by name ("" = calls no route matched)
 
   // Adds `o` (another thread's snapshot): counters and gauges sum, table flags OR.

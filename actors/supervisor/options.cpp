@@ -50,6 +50,11 @@ parse_result parse_options(int argc, char** argv) {
   app.add_option("--check-config", o.check_config, "validate a YAML config file and exit");
   app.add_option("--threads", o.threads, "I/O threads (default: cores)")
     ->check(CLI::Range(1u, 256u));
+  app.add_option("--accept-balance", o.accept_balance,
+                 "exact: each new client connection goes to the I/O thread with the fewest "
+                 "open ones (default); kernel: each thread keeps what its SO_REUSEPORT "
+                 "socket accepts")
+    ->check(CLI::IsMember({"exact", "kernel"}));
   app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, how long in-flight calls may run")
     ->check(CLI::Range(0L, 3600000L));
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error|off")

@@ -29,6 +29,9 @@ struct options {
   std::string config_file;             // --config
   std::string check_config;            // --check-config FILE: validate and exit
   unsigned threads = 1;
+  // --accept-balance: "exact" (a new connection goes to the thread with the fewest) or
+  // "kernel" (each thread keeps what its SO_REUSEPORT socket accepts).
+  std::string accept_balance = "exact";
   std::chrono::milliseconds drain_grace{10000};
   std::string log_level = "info";
   // Admin gRPC API and Prometheus metrics (nullopt: "off").

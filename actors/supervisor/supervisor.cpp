@@ -249,6 +249,14 @@ int run(const options& o) {
           wc.listeners[l].address.port(workers[0]->bound_port(l));
   }
 
+  if (o.accept_balance == "exact" && workers.size() > 1) {
+    auto group = std::make_shared<accept_group>();
+    for (auto& w : workers)
+      group->workers.push_back(w.get());
+    for (auto& w : workers)
+      w->join_accept_group(group);
+  }
+
   // Prometheus /metrics, bound before anything runs (a taken port fails like a listener's).
   // Other components add their collectables with metrics_srv->add(...) when it is set.
   std::unique_ptr<metrics::metrics_server> metrics_srv;

@@ -155,6 +155,8 @@ def bad_flags():
         (["--listen", f"127.0.0.1:{port}", "--upstream", ""], "upstream"),
         (["--listen", f"127.0.0.1:{port}", "--upstream", "127.0.0.1:1", "--no-such-flag", "1"],
          "no-such-flag"),
+        (["--listen", f"127.0.0.1:{port}", "--upstream", "127.0.0.1:1", "--accept-balance",
+          "fair"], "accept-balance"),
     ]
     for argv, word in cases:
         p = subprocess.run([harness.MESHLET_BIN, *argv], capture_output=True, text=True, timeout=10)

@@ -10,9 +10,11 @@ directory, scraping every second:
     the backends returned, each endpoint's requests equal the calls its backend saw, the
     latency histogram holds every call (the slow ones above 25 ms), 1 ejection and the
     endpoint's health "ejected", no stream active;
-  - `two`: meshlet --threads 2: 16 client connections (SO_REUSEPORT spreads them over both
-    threads), 5 calls each; the scrape sums both threads: 80 requests, 16 downstream
+  - `two`: meshlet --threads 2: 16 client connections (spread over both threads), 5 calls each; the scrape sums both threads: 80 requests, 16 downstream
     connections, 4 upstream ones (each thread has its own connection to each backend);
+  - exact accept balancing (`two`, the default --accept-balance): 16 connections opened one
+    by one stay split within 1 between the threads (meshlet_io_thread_connections), and are
+    counted out when closed;
   - `--metrics off`: nothing but the proxy listener listens; the port-0 line and the real
     port of a `--metrics 127.0.0.1:0` meshlet; a taken metrics port: exit 1, clear message.
 
@@ -195,6 +197,42 @@ def two_threads_sum(prom, port, backends, job="two"):
             ch.close()
 
 
+THREAD_CONNS = re.compile(r'^meshlet_io_thread_connections\{thread="(\d+)"\} (\S+)$', re.M)
+
+
+def thread_connections(mport):
+    """{thread index: open client connections} from meshlet's /metrics, read directly."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=3) as r:
+        text = r.read().decode()
+    return {int(t): int(float(v)) for t, v in THREAD_CONNS.findall(text)}
+
+
+def exact_accept_balance(port, mport):
+    """--threads 2 (exact accept balancing, the default): 16 client connections opened one
+    by one; after each the threads' counts differ by at most 1 (the kernel's SO_REUSEPORT hash
+    alone would stay that even at every step with probability ~0.4 %); all are counted out
+    when they close."""
+    harness.wait_until(lambda: sum(thread_connections(mport).values()) == 0, 10,
+                       "no client connection left from earlier checks")
+    chans = []
+    try:
+        for i in range(1, 17):
+            ch = ec.channel(port)
+            chans.append(ch)
+            o = sequential(ec.stub(ch), Req(payload=b"x"), 1)
+            expect(ec.by_code(o) == {"OK": 1}, f"connection {i}: {ec.by_code(o)}")
+            split = thread_connections(mport)
+            expect(sorted(split) == [0, 1] and sum(split.values()) == i,
+                   f"after {i} connections the threads count {split}")
+            expect(abs(split[0] - split[1]) <= 1, f"after {i} connections: split {split}")
+        print(f"  info 16 connections split {thread_connections(mport)}", flush=True)
+    finally:
+        for ch in chans:
+            ch.close()
+    harness.wait_until(lambda: sum(thread_connections(mport).values()) == 0, 10,
+                       "closed connections counted out")
+
+
 def off_serves_nothing(procs, ports):
     p, port = procs.meshlet(ports, extra=["--threads", "1", "--metrics", "off", "--admin", "off"],
                             name="meshlet-off")
@@ -251,6 +289,8 @@ def main():
         c.run("requests_and_statuses_match_the_calls_threads_1", one_thread_counts, prom,
               ec.stub(ec.channel(one_port)), backends)
         c.run("threads_2_scrape_sums_both_threads", two_threads_sum, prom, two_port, backends)
+        c.run("threads_2_exact_accept_balance_split_within_1", exact_accept_balance, two_port,
+              metrics_port(procs, two))
         c.run("metrics_off_serves_nothing", off_serves_nothing, procs, ports)
         c.run("taken_metrics_port_exits_1_with_a_clear_message", taken_port_exits_1, procs,
               ports, metrics_port(procs, one))
