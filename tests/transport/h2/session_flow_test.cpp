@@ -5,13 +5,7 @@
 
 #include <doctest/doctest.h>
 
-using meshlet::h2::ev;
-using meshlet::h2::header_block;
-using meshlet::h2::header_block_ptr;
-using meshlet::h2::make_headers;
-using meshlet::h2::role;
-using meshlet::h2::session;
-using meshlet::h2::settings;
+using namespace meshlet::h2;
 using namespace meshlet::h2::test;
 using namespace std::string_literals;
 // -- sending a response ---------------------------------------------------------------------
