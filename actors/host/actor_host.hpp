@@ -1,8 +1,9 @@
 // actor_host: runs CAF actors on an I/O thread. A hosted actor is a caf::actor_companion whose
 // enqueue handler queues the message here, or, for actors made per call, a hosted_cell (a
 // bare monitorable_actor with a behaviour); the I/O thread drains the queue in one posted
-// batch per loop turn and runs each message with a scoped_execution_unit of the actor system. A message between two actors of one thread is a queue push and a
-// function call, never a wake-up of another thread (DESIGN.md "Threads").
+// batch per loop turn and runs each message with a scoped_execution_unit of the actor system.
+// A message between two actors of one thread is a queue push and a function call, never a
+// wake-up of another thread (DESIGN.md "Threads").
 #pragma once
 
 #include <caf/actor_companion.hpp>

@@ -42,7 +42,7 @@ int http_status_of(const h2::header_block& h) {
 
 // One behaviour for every stream actor of a thread, built once: each handler finds the actor
 // its message is for as the running owner of the cell (actor_host::shared_behavior). Building
-// nine handlers per call cost ~0.5 KiB per open call and ~800 instructions per call.
+// nine handlers per call cost ~0.5 KiB per open call and ~500 instructions per call.
 const char stream_actor::behavior_key = 0;
 
 caf::behavior stream_actor::shared_behavior(actor_host* h) {
