@@ -2,6 +2,7 @@
 // Adding, finding, iterating in order, set (replace in place or append, or add), erase_if,
 // copies and moves, growth far past the first allocation, and views of the block's own bytes
 // passed back into it.
+#include "header_fields.hpp"
 #include "transport/h2/headers.hpp"
 
 #include <doctest/doctest.h>
@@ -17,30 +18,9 @@
 using meshlet::h2::header_block;
 using meshlet::h2::header_view;
 using meshlet::h2::make_headers;
+using namespace meshlet::h2::test;
 
 namespace {
-
-using fields = std::vector<std::pair<std::string, std::string>>;
-
-fields fields_of(const header_block& h) {
-  fields out;
-  for (auto f : h)
-    out.emplace_back(std::string{f.name}, std::string{f.value});
-  return out;
-}
-
-header_block grpc_request() {
-  header_block h;
-  h.add(":method", "POST");
-  h.add(":scheme", "http");
-  h.add(":path", "/echo.Echo/Say");
-  h.add(":authority", "backend:50051");
-  h.add("content-type", "application/grpc");
-  h.add("te", "trailers");
-  h.add("grpc-timeout", "999828u");
-  h.add("user-agent", "grpc-c++/1.51.1 grpc-c/29.0.0 (linux; chttp2)");
-  return h;
-}
 
 const fields grpc_request_fields = {
   {":method", "POST"},
@@ -52,6 +32,10 @@ const fields grpc_request_fields = {
   {"grpc-timeout", "999828u"},
   {"user-agent", "grpc-c++/1.51.1 grpc-c/29.0.0 (linux; chttp2)"},
 };
+
+header_block grpc_request() {
+  return block_of(grpc_request_fields);
+}
 
 } // namespace
 

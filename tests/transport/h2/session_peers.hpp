@@ -3,6 +3,7 @@
 // and a server session pumping bytes to each other, recording their events.
 #pragma once
 
+#include "header_fields.hpp"
 #include "transport/h2/session.hpp"
 
 #include <doctest/doctest.h>
@@ -94,8 +95,6 @@ inline int64_t setting(const wire_frame& f, uint16_t id) {
   return -1;
 }
 
-using fields = std::vector<std::pair<std::string, std::string>>;
-
 // An HPACK header block, from nghttp2's own deflater.
 inline std::string hpack(const fields& fs) {
   nghttp2_hd_deflater* deflater = nullptr;
@@ -122,20 +121,6 @@ const fields grpc_request_fields = {
   {"content-type", "application/grpc"},
   {"te", "trailers"},
 };
-
-inline header_block block_of(const fields& fs) {
-  header_block h;
-  for (auto& [name, value] : fs)
-    h.add(name, value);
-  return h;
-}
-
-inline fields fields_of(const header_block& h) {
-  fields out;
-  for (auto f : h)
-    out.emplace_back(std::string{f.name}, std::string{f.value});
-  return out;
-}
 
 // An event as recorded, its data copied out of the recv() buffer.
 struct seen {
